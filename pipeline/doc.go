@@ -1,0 +1,2 @@
+// Package pipeline consumes records from Kafka, de-identifies them, applies rules and commits only durable work.
+package pipeline
