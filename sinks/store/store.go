@@ -1,5 +1,3 @@
-// Package store is the object-storage abstraction under every sink: a local
-// directory for the embedded default and S3/MinIO for production.
 package store
 
 import (
