@@ -152,6 +152,9 @@ func Build(dir string) (*Table, error) {
 		t.Resources = append(t.Resources, n)
 	}
 	for n := range datatypes {
+		if n == "Resource" || n == "DomainResource" { // abstract bases, not datatypes
+			continue
+		}
 		t.Datatypes = append(t.Datatypes, n)
 	}
 	sort.Strings(t.Resources)
