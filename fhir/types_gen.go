@@ -2947,6 +2947,17 @@ var typeTable = map[string]map[string]Element{
 		"modifierExtension": {"Extension", true},
 		"target":            {"Reference", false},
 	},
+	"DomainResource": {
+		"contained":         {"Resource", true},
+		"extension":         {"Extension", true},
+		"id":                {"string", false},
+		"implicitRules":     {"uri", false},
+		"language":          {"code", false},
+		"meta":              {"Meta", false},
+		"modifierExtension": {"Extension", true},
+		"resourceType":      {"code", false},
+		"text":              {"Narrative", false},
+	},
 	"Dosage": {
 		"additionalInstruction":    {"CodeableConcept", true},
 		"asNeededBoolean":          {"boolean", false},
@@ -7837,6 +7848,13 @@ var typeTable = map[string]map[string]Element{
 		"status":            {"code", false},
 		"study":             {"Reference", false},
 		"text":              {"Narrative", false},
+	},
+	"Resource": {
+		"id":            {"id", false},
+		"implicitRules": {"uri", false},
+		"language":      {"code", false},
+		"meta":          {"Meta", false},
+		"resourceType":  {"code", false},
 	},
 	"RiskAssessment": {
 		"basedOn":            {"Reference", false},

@@ -114,15 +114,8 @@ func (w *walker) node(v *Value, key string, idx int, el Element, prim, parentTyp
 	return act
 }
 
-type arrayRemoval struct {
-	member  int
-	origLen int
-	removed []int
-}
-
 func (w *walker) object(v *Value, typ, res string) {
 	ti := typeTable[typ]
-	var removals []arrayRemoval
 	for mi := 0; mi < len(v.obj); mi++ {
 		m := &v.obj[mi]
 		if m.Value == nil {
@@ -156,33 +149,36 @@ func (w *walker) object(v *Value, typ, res string) {
 				w.path = w.path[:len(w.path)-1]
 			}
 			if len(removed) > 0 {
-				removals = append(removals, arrayRemoval{member: mi, origLen: len(arr.arr), removed: removed})
+				origLen := len(arr.arr)
 				deleteIndexes(arr, removed)
 				if len(arr.arr) == 0 || (key[0] == '_' && allNull(arr)) {
 					m.Value = nil
 				}
+				alignPartner(v, key, origLen, removed)
 			}
 		} else if w.node(m.Value, key, -1, el, prim, typ, res) == Remove {
 			m.Value = nil
 		}
 		w.path = w.path[:len(w.path)-1]
 	}
-	// Keep primitive arrays and their _key extension arrays aligned.
-	for _, r := range removals {
-		key := v.obj[r.member].Key
-		partner := "_" + key
-		if key[0] == '_' {
-			partner = key[1:]
+}
+
+// alignPartner keeps a primitive array and its "_key" extension array
+// aligned: after removing indexes from member key (of original length
+// origLen), it removes the same indexes from the partner array.
+func alignPartner(obj *Value, key string, origLen int, removed []int) {
+	partner := "_" + key
+	if key[0] == '_' {
+		partner = key[1:]
+	}
+	for pi := range obj.obj {
+		pm := &obj.obj[pi]
+		if pm.Value == nil || pm.Key != partner || pm.Value.kind != Array || len(pm.Value.arr) != origLen {
+			continue
 		}
-		for pi := range v.obj {
-			pm := &v.obj[pi]
-			if pm.Value == nil || pm.Key != partner || pm.Value.kind != Array || len(pm.Value.arr) != r.origLen {
-				continue
-			}
-			deleteIndexes(pm.Value, r.removed)
-			if len(pm.Value.arr) == 0 || (partner[0] == '_' && allNull(pm.Value)) {
-				pm.Value = nil
-			}
+		deleteIndexes(pm.Value, removed)
+		if len(pm.Value.arr) == 0 || (partner[0] == '_' && allNull(pm.Value)) {
+			pm.Value = nil
 		}
 	}
 }

@@ -163,7 +163,7 @@ func Build(dir string) (*Table, error) {
 	// Name backbone structs by their shortest path from a resource or datatype (BFS).
 	fhirName := map[string]string{}
 	var queue []string
-	for _, n := range append(append([]string{}, t.Resources...), t.Datatypes...) {
+	for _, n := range append(append([]string{"Resource", "DomainResource"}, t.Resources...), t.Datatypes...) {
 		fhirName[n] = n
 		queue = append(queue, n)
 	}
@@ -211,6 +211,12 @@ func Build(dir string) (*Table, error) {
 				ty = n
 			}
 			elems[f.key] = Element{Type: ty, Repeating: rep}
+		}
+		if goName == "Resource" || goName == "DomainResource" {
+			elems["resourceType"] = Element{Type: "code"}
+		}
+		if goName == "DomainResource" {
+			elems["contained"] = Element{Type: "Resource", Repeating: true}
 		}
 		if resources[goName] {
 			elems["resourceType"] = Element{Type: "code"}
