@@ -371,7 +371,7 @@ func (sc *scanner) knownDigits(i int) (int, Category) {
 
 func (sc *scanner) num(i, maxd int) (v, e int) {
 	e = i
-	for e < len(sc.src) && isDig[sc.src[e]] && e-i < maxd+1 {
+	for e < len(sc.src) && isDig[sc.src[e]] && e-i < maxd {
 		v = v*10 + int(sc.src[e]-'0')
 		e++
 	}
@@ -764,12 +764,12 @@ func (sc *scanner) numDate(i, d int) int {
 		}
 		y, _ := sc.num(i, 4)
 		m, e := sc.num(d+1, 2)
-		if e-(d+1) < 1 || e-(d+1) > 2 {
+		if e-(d+1) < 1 || isDig[sc.at(e)] {
 			return -1
 		}
 		if sc.at(e) == s && isDig[sc.at(e+1)] {
 			day, e2 := sc.num(e+1, 2)
-			if e2-(e+1) > 2 || !validYMD(y, m, day) || isDig[sc.at(e2)] {
+			if !validYMD(y, m, day) || isDig[sc.at(e2)] {
 				return -1
 			}
 			return sc.isoTime(e2)
@@ -784,18 +784,20 @@ func (sc *scanner) numDate(i, d int) int {
 			return -1
 		}
 		a, _ := sc.num(i, 2)
-		b, e := sc.num(d+1, 2)
-		if e-(d+1) < 1 || e-(d+1) > 2 {
-			if s != '.' && e-(d+1) == 4 && a >= 1 && a <= 12 && validYMD(b, a, 1) && !isTok[sc.at(e)] &&
+		run := sc.digEnd(d+1) - (d + 1)
+		if run < 1 || run > 2 {
+			b, e := sc.num(d+1, 4)
+			if s != '.' && run == 4 && a >= 1 && a <= 12 && validYMD(b, a, 1) && !isTok[sc.at(e)] &&
 				!(sc.at(e) == s && isDig[sc.at(e+1)]) {
 				return e // MM/YYYY
 			}
 			return -1
 		}
+		b, e := sc.num(d+1, 2)
 		if sc.at(e) == s && isDig[sc.at(e+1)] {
+			yl := sc.digEnd(e+1) - (e + 1)
 			y, e2 := sc.num(e+1, 4)
-			yl := e2 - (e + 1)
-			if yl != 2 && yl != 4 || (s == '.' && yl != 4) {
+			if (yl != 2 && yl != 4) || (s == '.' && yl != 4) {
 				return -1
 			}
 			if yl == 2 {
@@ -1106,7 +1108,7 @@ func (sc *scanner) word(i, j int) int {
 		}
 	}
 	// Identifiers with letters after an id cue ("MRN A123456").
-	if sc.cue == cueID && !inTable {
+	if sc.cue == cueID {
 		if e := sc.idSpan(i); e > 0 && sc.rep(i, e, sc.cueCat, false) {
 			return e
 		}
@@ -1208,7 +1210,7 @@ func (sc *scanner) nameTok(k, w int, allCaps bool) bool {
 		return false
 	}
 	if len(tok) == 1 {
-		return sc.at(w) == '.'
+		return sc.at(w) == '.' || (sc.at(w) == '\'' && isUpper(sc.at(w+1)))
 	}
 	if !allCaps {
 		for _, c := range tok[1:] {
@@ -1225,7 +1227,7 @@ func (sc *scanner) nameTok(k, w int, allCaps bool) bool {
 // name tokens joined by a space, '-', '\” or an initial's ". ".
 func (sc *scanner) nameSpan(i int, allCaps bool) int {
 	w := sc.tokEnd(i)
-	if !sc.nameTok(i, w, allCaps) && !(w-i == 1 && sc.at(w) == '.') {
+	if !sc.nameTok(i, w, allCaps) {
 		return -1
 	}
 	end := w
