@@ -1,0 +1,30 @@
+// Package vault stores the identified original of every message, encrypted, so that
+// it can be re-identified by pseudonym, crypto-shredded per patient, purged by age
+// and re-keyed, on any store.Store.
+//
+// Keys. Key-encryption keys (KEKs) come from a keyring file (see LoadKeyring). Each
+// patient pseudonym gets a random 256-bit data key (DEK), wrapped with the newest KEK
+// (AES-256-GCM, associated data = key id + pseudonym) and stored as keys/<pseudonym>.
+// Deleting that object (Erase) makes every record of the patient unreadable without
+// rewriting any segment. Records without a pseudonym (unparseable input, DLQ) use a
+// per-segment key wrapped in the segment header.
+//
+// Records. Each record is sealed with AES-256-GCM under its DEK, with associated data
+// binding segment name, record index and pseudonym. Per-record GCM was chosen over sio
+// DARE: records are small (~1 KB) and read one at a time by byte range, GCM gives that
+// with 28 bytes of overhead and lets us bind our own associated data, while DARE is a
+// stream format with 64 KiB packages and no caller-supplied associated data.
+//
+// Segments. A Writer batches records per source partition into one object
+// segments/<source>/<partition>/<first offset:020>-<last offset:020>.seg (dlq/... for
+// bad records), so a replay of the same offsets rewrites the same name. A segment is
+//
+//	"SHVSEG01" | u32 header length | u32 index length | header | sealed index | records
+//
+// The header (segment name, wrapped segment key, index nonce) is the associated data
+// of the sealed index, which lists each record's byte range, source offset, pseudonym,
+// message type, key id and time; the index is encrypted because message times tied to a
+// pseudonym are dates about a patient. One record is then one range GET. Marker objects
+// index/<pseudonym>/<segment name> (empty) let FindByPseudonym avoid scanning segments.
+// Object names and metadata hold only pseudonyms, sources, partitions and offsets.
+package vault
