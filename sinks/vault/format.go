@@ -69,8 +69,10 @@ func (c *cursor) str8() string {
 }
 func (c *cursor) str16() string { return string(c.n(c.u16())) }
 
-func appendStr8(b []byte, s string) []byte  { return append(append(b, byte(len(s))), s...) }
-func appendStr16(b []byte, s string) []byte { return append(binary.BigEndian.AppendUint16(b, uint16(len(s))), s...) }
+func appendStr8(b []byte, s string) []byte { return append(append(b, byte(len(s))), s...) }
+func appendStr16(b []byte, s string) []byte {
+	return append(binary.BigEndian.AppendUint16(b, uint16(len(s))), s...)
+}
 
 func (h *header) encode() []byte {
 	b := []byte{formatV1}
@@ -178,4 +180,3 @@ func fmtTime(ns int64) time.Time {
 	}
 	return time.Unix(0, ns).UTC()
 }
-

@@ -173,7 +173,9 @@ func (v *Vault) decryptRecord(ctx context.Context, s *segment, i int, sealed []b
 }
 
 // OpenRef is Open(ref.Segment, ref.Index).
-func (v *Vault) OpenRef(ctx context.Context, r Ref) (Record, error) { return v.Open(ctx, r.Segment, r.Index) }
+func (v *Vault) OpenRef(ctx context.Context, r Ref) (Record, error) {
+	return v.Open(ctx, r.Segment, r.Index)
+}
 
 // FindByPseudonym lists the records of a patient through the index markers, oldest
 // segment first, without scanning other segments. Records stored twice (a replay with

@@ -71,8 +71,8 @@ type batch struct {
 }
 
 type partState struct {
-	lastSeen int64
-	seen     bool
+	firstSeen, lastSeen int64
+	seen                bool
 }
 
 // Writer batches records per source partition into segments. It is safe for
@@ -169,6 +169,9 @@ func (w *Writer) add(ctx context.Context, rec Record, dlq bool) ([]FlushResult, 
 	rec.Data = append([]byte(nil), rec.Data...)
 	b.recs = append(b.recs, rec)
 	b.bytes += int64(len(rec.Data))
+	if !ps.seen {
+		ps.firstSeen = rec.Offset
+	}
 	ps.lastSeen, ps.seen = rec.Offset, true
 	if len(b.recs) >= w.cfg.MaxRecords || b.bytes >= w.cfg.MaxBytes || w.cfg.Now().Sub(b.started) >= w.cfg.MaxAge {
 		r, err := w.flushLocked(ctx, bk)
@@ -221,12 +224,14 @@ func (w *Writer) Discard(source string, partition int32) {
 }
 
 // Durable returns the partition's watermark (see FlushResult.Watermark); ok is false
-// when no offset of the partition is durable yet.
+// when none of the offsets this Writer received for the partition is durable yet.
 func (w *Writer) Durable(source string, partition int32) (int64, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	wm := w.watermarkLocked(partKey{source, partition})
-	return wm, wm >= 0
+	pk := partKey{source, partition}
+	wm := w.watermarkLocked(pk)
+	ps := w.parts[pk]
+	return wm, ps != nil && ps.seen && wm >= ps.firstSeen
 }
 
 func (w *Writer) watermarkLocked(pk partKey) int64 {

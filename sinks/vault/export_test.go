@@ -1,0 +1,15 @@
+package vault
+
+import (
+	"encoding/base64"
+	"strings"
+)
+
+// ExportKeyringForTest renders a keyring in the text form (tests only).
+func ExportKeyringForTest(kr *Keyring) string {
+	var b strings.Builder
+	for _, id := range kr.ids {
+		b.WriteString(id + ":" + base64.StdEncoding.EncodeToString(kr.keys[id]) + "\n")
+	}
+	return b.String()
+}
