@@ -199,13 +199,11 @@ func (m *Message) fieldIdx(i int) []int32 {
 				start = len(data)
 			}
 		}
-		for j := start; j < len(data); {
-			k := bytes.IndexByte(data[j:], fs)
-			if k < 0 {
-				break
+		// fields are short: a plain loop beats a call per field
+		for j := start; j < len(data); j++ {
+			if data[j] == fs {
+				m.idx = append(m.idx, int32(j))
 			}
-			m.idx = append(m.idx, int32(j+k))
-			j += k + 1
 		}
 		s.idxLen = int32(len(m.idx)) - s.idxOff
 		s.idxDone = true
