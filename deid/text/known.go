@@ -25,13 +25,66 @@ package text
 // one Known can serve message after message. A Known must not be modified
 // while a Scrub call is using it.
 type Known struct {
-	tokens map[uint64]kentry
+	slots  []kslot // open-addressing hash set of lowercased token hashes
+	ntok   int
 	seqs   []kseq
 	hashes []uint64
 	digits []kdigits
 	dates  []kdate
 	// nameMin is the minimum length of a name part matched alone; 0 means 2.
 	nameMin int
+}
+
+type kslot struct {
+	h    uint64
+	used bool
+	e    kentry
+}
+
+func (k *Known) get(h uint64) (kentry, bool) {
+	if k.ntok == 0 {
+		return kentry{}, false
+	}
+	mask := uint64(len(k.slots) - 1)
+	for p := h & mask; ; p = (p + 1) & mask {
+		s := &k.slots[p]
+		if !s.used {
+			return kentry{}, false
+		}
+		if s.h == h {
+			return s.e, true
+		}
+	}
+}
+
+func (k *Known) put(h uint64, e kentry) {
+	if 2*(k.ntok+1) > len(k.slots) {
+		old := k.slots
+		n := 16
+		for n < 4*(k.ntok+1) {
+			n *= 2
+		}
+		k.slots = make([]kslot, n)
+		k.ntok = 0
+		for _, s := range old {
+			if s.used {
+				k.put(s.h, s.e)
+			}
+		}
+	}
+	mask := uint64(len(k.slots) - 1)
+	for p := h & mask; ; p = (p + 1) & mask {
+		s := &k.slots[p]
+		if !s.used {
+			*s = kslot{h: h, used: true, e: e}
+			k.ntok++
+			return
+		}
+		if s.h == h {
+			s.e = e
+			return
+		}
+	}
 }
 
 type kentry struct {
@@ -56,7 +109,8 @@ type kdate struct{ y, m, d int }
 
 // Reset removes every value, keeping allocated storage for reuse.
 func (k *Known) Reset() {
-	clear(k.tokens)
+	clear(k.slots)
+	k.ntok = 0
 	k.seqs = k.seqs[:0]
 	k.hashes = k.hashes[:0]
 	k.digits = k.digits[:0]
@@ -68,7 +122,7 @@ func (k *Known) Len() int {
 	if k == nil {
 		return 0
 	}
-	return len(k.tokens) + len(k.digits) + len(k.dates)
+	return k.ntok + len(k.digits) + len(k.dates)
 }
 
 // SetNameMinLen sets the minimum length in bytes of a Name token matched
@@ -99,9 +153,6 @@ func hashTok(b []byte) uint64 {
 func (k *Known) Add(cat Category, value string) {
 	if cat >= NumCategories {
 		cat = OtherID
-	}
-	if k.tokens == nil {
-		k.tokens = make(map[uint64]kentry, 16)
 	}
 	if cat == Date {
 		if y, m, d, ok := parseKnownDate(value); ok {
@@ -149,14 +200,14 @@ func (k *Known) Add(cat Category, value string) {
 		h := hashTok(b[i:j])
 		k.hashes = append(k.hashes, h)
 		if cat == Name && j-i >= k.minName() {
-			e, ok := k.tokens[h]
+			e, ok := k.get(h)
 			if !ok {
 				e.firstSeq = -1
 			}
 			if !e.hasSingle {
 				e.single, e.hasSingle = Name, true
 			}
-			k.tokens[h] = e
+			k.put(h, e)
 		}
 		i = j
 	}
@@ -168,14 +219,14 @@ func (k *Known) Add(cat Category, value string) {
 	if n == 1 && cat != Name {
 		h := k.hashes[start]
 		k.hashes = k.hashes[:start]
-		e, ok := k.tokens[h]
+		e, ok := k.get(h)
 		if !ok {
 			e.firstSeq = -1
 		}
 		if !e.hasSingle {
 			e.single, e.hasSingle = cat, true
 		}
-		k.tokens[h] = e
+		k.put(h, e)
 		return
 	}
 	if n == 1 {
@@ -183,13 +234,13 @@ func (k *Known) Add(cat Category, value string) {
 		return
 	}
 	h := k.hashes[start]
-	e, ok := k.tokens[h]
+	e, ok := k.get(h)
 	if !ok {
 		e.firstSeq = -1
 	}
 	k.seqs = append(k.seqs, kseq{cat: cat, start: start, n: n, next: e.firstSeq})
 	e.firstSeq = int32(len(k.seqs) - 1)
-	k.tokens[h] = e
+	k.put(h, e)
 }
 
 func (k *Known) minName() int {

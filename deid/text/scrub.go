@@ -49,7 +49,7 @@ func (s *Scrubber) ScrubString(text string, known *Known, counts *Counts) string
 // (replacements start and end on ASCII bytes).
 func (s *Scrubber) Scrub(dst, text []byte, known *Known, counts *Counts) []byte {
 	sc := scanner{s: s, src: text, dst: dst, counts: counts, lastRep: -1}
-	if known != nil && (len(known.tokens) > 0 || len(known.digits) > 0 || len(known.dates) > 0) {
+	if known != nil && (known.ntok > 0 || len(known.digits) > 0 || len(known.dates) > 0) {
 		sc.known = known
 	}
 	sc.run()
@@ -217,6 +217,7 @@ func (sc *scanner) run() {
 func (sc *scanner) token(i, j int) int {
 	src := sc.src
 	c := src[i]
+	h := hashTok(src[i:j])
 	if j < len(src) {
 		switch src[j] {
 		case '@', '.', '_', '-', '+', '%':
@@ -237,7 +238,7 @@ func (sc *scanner) token(i, j int) int {
 		}
 	}
 	if sc.known != nil {
-		if e, cat := sc.matchKnown(i, j); e > 0 && sc.rep(i, e, cat, false) {
+		if e, cat := sc.matchKnown(i, j, h); e > 0 && sc.rep(i, e, cat, false) {
 			return e
 		}
 	}
@@ -245,7 +246,7 @@ func (sc *scanner) token(i, j int) int {
 		return sc.numeric(i, j)
 	}
 	if isAlpha[c] {
-		return sc.word(i, j)
+		return sc.word(i, j, h)
 	}
 	sc.step()
 	return j
@@ -262,17 +263,17 @@ func (sc *scanner) allHex(i, j int) bool {
 
 // ---- known values ----
 
-func (sc *scanner) matchKnown(i, j int) (int, Category) {
+func (sc *scanner) matchKnown(i, j int, h uint64) (int, Category) {
 	k := sc.known
 	if isDig[sc.src[i]] && len(k.digits) > 0 {
 		if e, cat := sc.knownDigits(i); e > 0 {
 			return e, cat
 		}
 	}
-	if len(k.tokens) == 0 {
+	if k.ntok == 0 {
 		return -1, 0
 	}
-	e, ok := k.tokens[hashTok(sc.src[i:j])]
+	e, ok := k.get(h)
 	if !ok {
 		return -1, 0
 	}
@@ -641,11 +642,10 @@ func (sc *scanner) phoneCore(i int) (end int, strong bool) {
 		p++
 	}
 	if w := sc.tokEnd(p); w > p {
-		lw := string(lowerASCII(src[p:w], make([]byte, 0, 16)))
 		q := w
-		switch {
-		case lw == "x" || lw == "ext" || lw == "extension":
-		case len(lw) > 1 && lw[0] == 'x' && isDig[src[p+1]]:
+		switch t := src[p:w]; {
+		case eqFold(t, "x") || eqFold(t, "ext") || eqFold(t, "extension"):
+		case len(t) > 1 && (t[0]|0x20) == 'x' && isDig[t[1]]:
 			q = p + 1
 		default:
 			q = -1
@@ -663,16 +663,6 @@ func (sc *scanner) phoneCore(i int) (end int, strong bool) {
 		}
 	}
 	return end, strong
-}
-
-func lowerASCII(b []byte, buf []byte) []byte {
-	if len(b) > 16 {
-		b = b[:16]
-	}
-	for _, c := range b {
-		buf = append(buf, lower(c))
-	}
-	return buf
 }
 
 // phoneAt parses a phone at digit i, with an optional leading "1-".
@@ -854,21 +844,20 @@ func (sc *scanner) ageUnit(d int) bool {
 	if w == k || w-k > 5 {
 		return false
 	}
-	var buf [8]byte
-	lw := string(lowerASCII(sc.src[k:w], buf[:0]))
-	switch lw {
-	case "yo", "yoa":
+	t := sc.src[k:w]
+	switch {
+	case eqFold(t, "yo") || eqFold(t, "yoa"):
 		return true
-	case "y":
-		return (sc.at(w) == '.' && (sc.at(w+1)|0x20) == 'o') || (sc.at(w) == '/' && (sc.at(w+1)|0x20) == 'o')
-	case "year", "years", "yr", "yrs":
+	case eqFold(t, "y"):
+		return (sc.at(w) == '.' || sc.at(w) == '/') && (sc.at(w+1)|0x20) == 'o'
+	case eqFold(t, "year") || eqFold(t, "years") || eqFold(t, "yr") || eqFold(t, "yrs"):
 		p := w
 		if c := sc.at(p); c == ' ' || c == '-' {
 			p++
 		}
 		q := sc.tokEnd(p)
-		nw := string(lowerASCII(sc.src[p:q], buf[:0]))
-		return nw == "old" || (nw == "of" && sc.at(q) == ' ' && (sc.at(q+1)|0x20) == 'a' && (sc.at(q+2)|0x20) == 'g' && (sc.at(q+3)|0x20) == 'e')
+		nw := sc.src[p:q]
+		return eqFold(nw, "old") || (eqFold(nw, "of") && sc.at(q) == ' ' && eqFold(sc.src[q+1:min(q+4, len(sc.src))], "age"))
 	}
 	return false
 }
@@ -991,8 +980,7 @@ func (sc *scanner) dayMonth(i, d, j int) int {
 		return -1
 	}
 	if j > d {
-		suf := string(lowerASCII(sc.src[d:j], make([]byte, 0, 4)))
-		if suf != "st" && suf != "nd" && suf != "rd" && suf != "th" {
+		if !isOrdinal(sc.src[d:j]) {
 			return -1
 		}
 	}
@@ -1071,8 +1059,7 @@ func (sc *scanner) monthFirst(i, j int) int {
 	}
 	e := d
 	if w := sc.tokEnd(d); w > d {
-		suf := string(lowerASCII(sc.src[d:w], make([]byte, 0, 4)))
-		if suf != "st" && suf != "nd" && suf != "rd" && suf != "th" {
+		if !isOrdinal(sc.src[d:w]) {
 			return -1
 		}
 		e = w
@@ -1096,10 +1083,10 @@ func (sc *scanner) monthFirst(i, j int) int {
 
 // ---- words ----
 
-func (sc *scanner) word(i, j int) int {
+func (sc *scanner) word(i, j int, h uint64) int {
 	src := sc.src
 	tok := src[i:j]
-	info, inTable := lookup(tok)
+	info, inTable := lookupH(tok, h)
 	capital := isUpper(tok[0])
 	// Names after a cue.
 	if (sc.cue == cueTitle || sc.cue == cueName) && capital && !inTable && allAlpha(tok) {
@@ -1173,8 +1160,7 @@ func (sc *scanner) word(i, j int) int {
 		sc.dateCue = 3
 	}
 	if info.flags&fCode != 0 {
-		lw := string(lowerASCII(tok, make([]byte, 0, 16)))
-		if !(lw == "npi" && sc.s.scrubNPI) {
+		if !(eqFold(tok, "npi") && sc.s.scrubNPI) {
 			sc.codeCue = 3
 			if sc.cue == cueID {
 				sc.cue, sc.ttl = cueNone, 0
@@ -1337,7 +1323,7 @@ func (sc *scanner) poBox(i, j int) int {
 		k++
 	}
 	w := sc.tokEnd(k)
-	if w-k != 3 || string(lowerASCII(sc.src[k:w], make([]byte, 0, 4))) != "box" || sc.at(w) != ' ' {
+	if !eqFold(sc.src[k:w], "box") || sc.at(w) != ' ' {
 		return -1
 	}
 	if e := sc.digEnd(w + 1); e > w+1 && !isTok[sc.at(e)] {
@@ -1388,16 +1374,15 @@ func (sc *scanner) email(i int) int {
 // without trailing punctuation.
 func (sc *scanner) url(i, j int) int {
 	src := sc.src
-	var buf [8]byte
-	lw := string(lowerASCII(src[i:j], buf[:0]))
 	k := j
-	switch lw {
-	case "http", "https", "ftp":
+	t := src[i:j]
+	switch {
+	case eqFold(t, "http") || eqFold(t, "https") || eqFold(t, "ftp"):
 		if sc.at(k) != ':' || sc.at(k+1) != '/' || sc.at(k+2) != '/' || !isTok[sc.at(k+3)] {
 			return -1
 		}
 		k += 3
-	case "www":
+	case eqFold(t, "www"):
 		if sc.at(k) != '.' || !isTok[sc.at(k+1)] {
 			return -1
 		}

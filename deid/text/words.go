@@ -139,17 +139,69 @@ func init() {
 	}
 }
 
+type wentry struct {
+	h    uint64
+	w    string
+	info wordInfo
+}
+
+const wtabSize = 2048 // power of two, load factor < 0.3
+
+// wtab is an open-addressing table over words keyed by hashTok, so the
+// scanner hashes each token once and needs no map access.
+var wtab [wtabSize]wentry
+
+func init() {
+	for w, info := range words {
+		h := hashTok([]byte(w))
+		p := h & (wtabSize - 1)
+		for wtab[p].w != "" {
+			p = (p + 1) & (wtabSize - 1)
+		}
+		wtab[p] = wentry{h: h, w: w, info: info}
+	}
+}
+
 // lookup returns the word info of tok (ASCII case-insensitive).
 func lookup(tok []byte) (wordInfo, bool) {
 	if len(tok) > 16 {
 		return wordInfo{}, false
 	}
-	var buf [16]byte
-	for i, c := range tok {
-		buf[i] = lower(c)
+	return lookupH(tok, hashTok(tok))
+}
+
+// lookupH is lookup with the token's hashTok already computed.
+func lookupH(tok []byte, h uint64) (wordInfo, bool) {
+	if len(tok) > 16 {
+		return wordInfo{}, false
 	}
-	w, ok := words[string(buf[:len(tok)])]
-	return w, ok
+	for p := h & (wtabSize - 1); ; p = (p + 1) & (wtabSize - 1) {
+		e := &wtab[p]
+		if e.w == "" {
+			return wordInfo{}, false
+		}
+		if e.h == h && eqFold(tok, e.w) {
+			return e.info, true
+		}
+	}
+}
+
+// eqFold reports whether b equals the lowercase ASCII string s, ignoring ASCII case.
+func eqFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		if lower(b[i]) != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// isOrdinal reports whether b is "st", "nd", "rd" or "th" (any case).
+func isOrdinal(b []byte) bool {
+	return eqFold(b, "st") || eqFold(b, "nd") || eqFold(b, "rd") || eqFold(b, "th")
 }
 
 // isState reports whether tok is an upper-case US state/territory abbreviation.
