@@ -167,3 +167,27 @@ func TestKeyOrderPreserved(t *testing.T) {
 		last = i
 	}
 }
+
+// corpusDirOrEmpty returns the corpus directory, or "" if absent (for fuzz seeding).
+func corpusDirOrEmpty() string {
+	dir := filepath.Join("..", "..", "shared", "corpus")
+	if _, err := os.Stat(dir); err != nil {
+		return ""
+	}
+	return dir
+}
+
+// corpusFilesNoTB lists the corpus JSON files under dir, ignoring errors.
+func corpusFilesNoTB(dir string) []string {
+	var files []string
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			switch strings.ToLower(filepath.Ext(p)) {
+			case ".json", ".fhir", ".ndjson":
+				files = append(files, p)
+			}
+		}
+		return nil
+	})
+	return files
+}

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -90,8 +91,16 @@ type parser struct {
 // MaxDepth is rejected. All errors are *SyntaxError.
 func Parse(data []byte) (*Value, error) {
 	p := parser{s: string(data)}
-	est := len(data)/24 + 8
-	p.vals = make([]Value, 0, est)
+	// Size the slabs from an upper bound (colons and commas inside strings
+	// overcount), so a typical resource needs one allocation of each.
+	colons := bytes.Count(data, []byte{':'})
+	commas := bytes.Count(data, []byte{','}) + bytes.Count(data, []byte{'['})
+	p.vals = make([]Value, 0, colons+commas+1)
+	p.mslab = make([]Member, 0, colons)
+	p.pslab = make([]*Value, 0, commas)
+	p.mstack = make([]Member, 0, 64)
+	p.pstack = make([]*Value, 0, 64)
+	p.path = make([]pathSeg, 0, 32)
 	i := 0
 	if strings.HasPrefix(p.s, "\xef\xbb\xbf") {
 		i = 3
