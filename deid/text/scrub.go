@@ -1106,10 +1106,7 @@ func (sc *scanner) word(i, j int, h uint64) int {
 		}
 	}
 	if capital && !inTable && allAlpha(tok) {
-		if e := sc.city(i); e > 0 && sc.rep(i, e, Address, false) {
-			return e
-		}
-		if e := sc.signature(i); e > 0 && sc.rep(i, e, Name, false) {
+		if e, cat := sc.capComma(i, j); e > 0 && sc.rep(i, e, cat, false) {
 			return e
 		}
 	}
@@ -1246,72 +1243,46 @@ func (sc *scanner) tokStart(e int) int {
 	return s
 }
 
-// capRun walks up to 3 capitalized name-like tokens from i separated by
-// single spaces and calls f with the end of each; f returning > 0 stops.
-func (sc *scanner) capRun(i int, f func(end int) int) int {
-	k := i
+// capComma looks at up to three capitalized name-like words starting with
+// the token src[i:j] and ending at a comma; it detects a city before
+// ", ST 12345" (Address) and a signature name before ", MD" (Name).
+func (sc *scanner) capComma(i, j int) (int, Category) {
+	k, w := i, j
 	for n := 0; n < 3; n++ {
-		w := sc.tokEnd(k)
-		if !sc.nameTok(k, w, false) {
-			return -1
+		if n > 0 {
+			w = sc.tokEnd(k)
+			if !sc.nameTok(k, w, false) {
+				return -1, 0
+			}
 		}
-		if r := f(w); r > 0 {
-			return r
+		switch sc.at(w) {
+		case ',':
+			p := w + 1
+			if sc.at(p) == ' ' {
+				p++
+			}
+			q := sc.tokEnd(p)
+			if q-p == 2 && isState(sc.src[p:q]) && sc.at(q) == ' ' {
+				if d := sc.digEnd(q + 1); d-(q+1) == 5 && !isTok[sc.at(d)] {
+					return w, Address
+				}
+			}
+			if q > p && q-p <= 6 && credentials[string(sc.src[p:q])] && !isTok[sc.at(q)] {
+				return w, Name
+			}
+			return -1, 0
+		case ' ':
+			k = w + 1
+		case '.':
+			if w-k != 1 || sc.at(w+1) != ' ' {
+				return -1, 0
+			}
+			k = w + 2
+		default:
+			return -1, 0
 		}
-		p := w
-		if sc.at(p) == '.' && w-k == 1 {
-			p++
-		}
-		if sc.at(p) != ' ' {
-			return -1
-		}
-		k = p + 1
 	}
-	return -1
-}
-
-// city: "Springfield, IL 62701" → the city words.
-func (sc *scanner) city(i int) int {
-	if c := sc.at(sc.tokEnd(i)); c != ',' && c != ' ' {
-		return -1
-	}
-	return sc.capRun(i, func(e int) int {
-		if sc.at(e) != ',' {
-			return -1
-		}
-		p := e + 1
-		if sc.at(p) == ' ' {
-			p++
-		}
-		if !isState(sc.src[p:min(p+2, len(sc.src))]) || sc.at(p+2) != ' ' {
-			return -1
-		}
-		if d := sc.digEnd(p + 3); d-(p+3) == 5 && !isTok[sc.at(d)] {
-			return e
-		}
-		return -1
-	})
-}
-
-// signature: "John Smith, MD" → the name words.
-func (sc *scanner) signature(i int) int {
-	if c := sc.at(sc.tokEnd(i)); c != ',' && c != ' ' {
-		return -1
-	}
-	return sc.capRun(i, func(e int) int {
-		if sc.at(e) != ',' {
-			return -1
-		}
-		p := e + 1
-		if sc.at(p) == ' ' {
-			p++
-		}
-		q := sc.tokEnd(p)
-		if q > p && q-p <= 6 && credentials[string(sc.src[p:q])] {
-			return e
-		}
-		return -1
-	})
+	return -1, 0
 }
 
 func (sc *scanner) poBox(i, j int) int {
@@ -1404,6 +1375,13 @@ func (sc *scanner) url(i, j int) int {
 		}
 		k++
 	}
+	// Stopped inside a token (an invalid UTF-8 byte): back off to a token
+	// boundary so the span never cuts a token.
+	if k < len(src) && isTok[src[k]] {
+		for k > j && isTok[src[k-1]] {
+			k--
+		}
+	}
 	for k > j {
 		c := src[k-1]
 		if c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == ')' || c == '(' {
@@ -1411,6 +1389,9 @@ func (sc *scanner) url(i, j int) int {
 			continue
 		}
 		break
+	}
+	if k <= j+1 || !sc.boundaryOK(k) {
+		return -1
 	}
 	return k
 }
