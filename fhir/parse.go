@@ -70,6 +70,14 @@ func plainKey(k string) bool {
 	return true
 }
 
+// plainByte marks ASCII bytes that may appear unescaped in a JSON string.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 type parser struct {
 	s      string
 	vals   []Value   // slab of values
@@ -215,6 +223,13 @@ func (p *parser) str(i int) (int, bool) {
 	s := p.s
 	esc := false
 	for i < len(s) {
+		// Fast path: runs of plain ASCII.
+		for i < len(s) && plainByte[s[i]] {
+			i++
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c == '"' {
 			return i, esc

@@ -1,5 +1,7 @@
 package fhir
 
+import "strings"
+
 // Action tells Walk what to do after visiting an element.
 type Action uint8
 
@@ -139,7 +141,7 @@ func (w *walker) object(v *Value, typ, res string) {
 			var removed []int
 			for i := 0; i < len(arr.arr); i++ {
 				item := arr.arr[i]
-				if item.kind == Null && key[0] == '_' {
+				if item.kind == Null && strings.HasPrefix(key, "_") {
 					continue
 				}
 				w.path = append(w.path, pathSeg{idx: i})
@@ -151,7 +153,7 @@ func (w *walker) object(v *Value, typ, res string) {
 			if len(removed) > 0 {
 				origLen := len(arr.arr)
 				deleteIndexes(arr, removed)
-				if len(arr.arr) == 0 || (key[0] == '_' && allNull(arr)) {
+				if len(arr.arr) == 0 || (strings.HasPrefix(key, "_") && allNull(arr)) {
 					m.Value = nil
 				}
 				alignPartner(v, key, origLen, removed)
@@ -168,7 +170,7 @@ func (w *walker) object(v *Value, typ, res string) {
 // origLen), it removes the same indexes from the partner array.
 func alignPartner(obj *Value, key string, origLen int, removed []int) {
 	partner := "_" + key
-	if key[0] == '_' {
+	if strings.HasPrefix(key, "_") {
 		partner = key[1:]
 	}
 	for pi := range obj.obj {
@@ -177,7 +179,7 @@ func alignPartner(obj *Value, key string, origLen int, removed []int) {
 			continue
 		}
 		deleteIndexes(pm.Value, removed)
-		if len(pm.Value.arr) == 0 || (partner[0] == '_' && allNull(pm.Value)) {
+		if len(pm.Value.arr) == 0 || (strings.HasPrefix(partner, "_") && allNull(pm.Value)) {
 			pm.Value = nil
 		}
 	}

@@ -252,11 +252,16 @@ func choiceKeys(si *structInfo, structs map[string]*structInfo) map[string]strin
 				continue
 			}
 			suf := f.key[i:]
+			gn, _ := goTypeName(f.goty)
 			ty := primitiveSuffix[suf]
-			if ty == "" {
-				if s, ok := structs[suf]; ok && s.documented {
-					ty = suf
+			if ty != "" {
+				// A primitive suffix needs a primitive Go type: reasonCode
+				// (CodeableConcept) is not a choice of reason[x].
+				if _, isStruct := structs[gn]; isStruct || gn == "json.RawMessage" {
+					ty = ""
 				}
+			} else if s, ok := structs[suf]; ok && s.documented && gn == suf {
+				ty = suf
 			}
 			if ty != "" {
 				cands = append(cands, cand{f.key, f.key[:i], ty})
