@@ -1287,8 +1287,12 @@ func (sc *scanner) capComma(i, j int) (int, Category) {
 
 func (sc *scanner) poBox(i, j int) int {
 	k := j
-	if sc.at(k) == '.' {
-		k = sc.tokEnd(k+1) + 1 // skip "O."
+	if sc.at(k) == '.' { // "P.O."
+		k = sc.tokEnd(k + 1)
+		if sc.at(k) != '.' {
+			return -1
+		}
+		k++
 	}
 	if sc.at(k) == ' ' {
 		k++
