@@ -677,17 +677,23 @@ func (sc *scanner) phoneAt(i int) (int, bool) {
 	return sc.phoneCore(i)
 }
 
-// plusPhone: "+" then 8..15 digits separated by spaces, dashes, dots, parens.
+// plusPhone: "+" then 8..15 digits in groups separated by spaces, dashes,
+// dots or parens; the longest such prefix ending at a group end.
 func (sc *scanner) plusPhone(i int) int {
 	src := sc.src
 	k := i + 1
-	nd, end := 0, -1
+	nd, best := 0, -1
 	for k < len(src) {
 		c := src[k]
 		if isDig[c] {
 			nd++
 			k++
-			end = k
+			if nd > 15 {
+				break
+			}
+			if nd >= 8 && (k >= len(src) || !isDig[src[k]]) && sc.boundaryOK(k) {
+				best = k
+			}
 			continue
 		}
 		if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') && k+1 < len(src) && (isDig[src[k+1]] || src[k+1] == '(') {
@@ -700,10 +706,7 @@ func (sc *scanner) plusPhone(i int) int {
 		}
 		break
 	}
-	if nd < 8 || nd > 15 || !sc.boundaryOK(end) {
-		return -1
-	}
-	return end
+	return best
 }
 
 // numDate parses a numeric date starting at the digit run src[i:d].
