@@ -1,6 +1,7 @@
 package deid
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,8 @@ type hl7Work struct {
 	known   text.Known
 	counts  text.Counts
 	rep     *Report
+	exact   map[string]struct{}
+	up      []byte
 	buf     []byte
 	tmp     []byte
 	ref     time.Time
@@ -48,6 +51,10 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 	defer e.work.Put(w)
 	w.m, w.d, w.rep = m, m.Delims(), rep
 	w.known.Reset()
+	if w.exact == nil {
+		w.exact = map[string]struct{}{}
+	}
+	clear(w.exact)
 	w.counts = text.Counts{}
 	w.over90, w.shift, w.patient = false, 0, ""
 
@@ -113,7 +120,7 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 			if s.Is("MSH") && fnum <= 2 {
 				continue
 			}
-			if r.k == kText || r.k == kCoded || r.k == kOBX5 {
+			if late(r.k) {
 				continue // pass 2
 			}
 			if err := w.apply(s, fnum, r); err != nil {
@@ -121,12 +128,28 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 			}
 		}
 	}
-	// pass 2: free text, now that every identifier of the message is known
+	// pass 2: kept fields and free text, now that every identifier value of
+	// the message is known
 	for i := 0; i < m.NumSegments(); i++ {
 		s := m.Segment(i)
-		for _, fr := range hl7Segments[s.Name()] {
-			if fr.k == kText || fr.k == kCoded || fr.k == kOBX5 {
-				if err := w.apply(s, fr.field, fr.rule); err != nil {
+		rules := hl7Segments[s.Name()]
+		if rules == nil && s.Name()[0] == 'Z' {
+			continue
+		}
+		ri := 0
+		for fnum := 1; fnum <= s.NumFields(); fnum++ {
+			if s.Is("MSH") && fnum <= 2 {
+				continue
+			}
+			r := keepR
+			for ri < len(rules) && rules[ri].field < fnum {
+				ri++
+			}
+			if ri < len(rules) && rules[ri].field == fnum {
+				r = rules[ri].rule
+			}
+			if late(r.k) {
+				if err := w.apply(s, fnum, r); err != nil {
 					return res, err
 				}
 			}
@@ -147,6 +170,10 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 	}
 	return res, nil
 }
+
+// late reports whether a kind is applied in pass 2, after every identifier
+// value of the message has been collected.
+func late(k kind) bool { return k == kKeep || k == kText || k == kCoded || k == kOBX5 }
 
 // primaryID returns the patient's primary identifier: the first PID-3
 // repetition of type MR, else the first non-empty one (else PID-2).
@@ -222,7 +249,7 @@ func (w *hl7Work) addKnownComponents(raw []byte, cat text.Category) {
 			for sc := 1; sc <= hl7.Count(comp, d.Subcomponent); sc++ {
 				v := strings.TrimSpace(w.m.Unescape(hl7.Nth(comp, d.Subcomponent, sc)))
 				if len(v) >= 2 {
-					w.known.Add(cat, v)
+					w.remember(cat, v)
 				}
 			}
 		}
@@ -238,7 +265,7 @@ func (w *hl7Work) apply(s hl7.Segment, fnum int, r rule) error {
 	rep := w.rep
 	switch r.k {
 	case kKeep:
-		return w.sweepDates(s, fnum, raw)
+		return w.sweepKept(s, fnum, raw)
 	case kRemove:
 		w.addKnownComponents(raw, r.cat)
 		rep.Add(r.cat, Removed, 1)
@@ -288,7 +315,7 @@ func (w *hl7Work) addNames(raw []byte) {
 			comp := hl7.Nth(rp, d.Component, c)
 			v := strings.TrimSpace(w.m.Unescape(hl7.Nth(comp, d.Subcomponent, 1)))
 			if len(v) >= 2 && !digits(v) {
-				w.known.Add(text.Name, v)
+				w.remember(text.Name, v)
 			}
 		}
 	}
@@ -300,16 +327,16 @@ func (w *hl7Work) addPhones(raw []byte) {
 		rp := hl7.Nth(raw, d.Repetition, r)
 		comp := func(c int) string { return strings.TrimSpace(w.m.Unescape(hl7.Nth(rp, d.Component, c))) }
 		if v := comp(1); v != "" {
-			w.known.Add(text.Phone, v)
+			w.remember(text.Phone, v)
 		}
 		if v := comp(4); v != "" {
-			w.known.Add(text.Email, v)
+			w.remember(text.Email, v)
 		}
 		if area, local := comp(6), comp(7); local != "" {
-			w.known.Add(text.Phone, area+local)
+			w.remember(text.Phone, area+local)
 		}
 		if v := comp(12); v != "" {
-			w.known.Add(text.Phone, v)
+			w.remember(text.Phone, v)
 		}
 	}
 }
@@ -328,7 +355,7 @@ func (w *hl7Work) address(raw []byte) []byte {
 		start := len(dst)
 		zip := w.m.Unescape(comp(5))
 		if zip != "" {
-			w.known.Add(text.ZIP, zip)
+			w.remember(text.ZIP, zip)
 		}
 		z3, okz := w.e.zip3(zip)
 		if zip != "" {
@@ -342,11 +369,11 @@ func (w *hl7Work) address(raw []byte) []byte {
 			return dst
 		}
 		dst = append(dst, d.Component, d.Component, d.Component)
-		dst = append(dst, comp(4)...)
+		dst = append(dst, noDigits(comp(4))...)
 		dst = append(dst, d.Component)
 		dst = w.esc(dst, z3)
 		dst = append(dst, d.Component)
-		dst = append(dst, comp(6)...)
+		dst = append(dst, noDigits(comp(6))...)
 		dst = append(dst, d.Component)
 		dst = append(dst, comp(7)...)
 		for len(dst) > start && dst[len(dst)-1] == d.Component {
@@ -354,6 +381,17 @@ func (w *hl7Work) address(raw []byte) []byte {
 		}
 		return dst
 	})
+}
+
+// noDigits returns v, or nil when v holds a digit: a state or country
+// component with digits in it is a misplaced ZIP code or street number.
+func noDigits(v []byte) []byte {
+	for _, c := range v {
+		if c >= '0' && c <= '9' {
+			return nil
+		}
+	}
+	return v
 }
 
 // ids pseudonymizes CX-1 of each repetition, keeping CX-4 (assigning
@@ -364,10 +402,10 @@ func (w *hl7Work) ids(raw []byte, cat text.Category) []byte {
 		id := strings.TrimSpace(w.m.Unescape(hl7.Nth(rp, d.Component, 1)))
 		typ := hl7.Nth(rp, d.Component, 5)
 		if id != "" {
-			w.known.Add(cat, id)
+			w.remember(cat, id)
 		}
 		if c, removed := idTypesRemoved[strings.ToUpper(w.m.Unescape(typ))]; removed {
-			w.known.Add(c, id)
+			w.remember(c, id)
 			w.rep.Add(c, Removed, 1)
 			return dst
 		}
@@ -397,7 +435,7 @@ func (w *hl7Work) ei(dst, v []byte, sep byte) []byte {
 	if id == "" {
 		return append(dst, v...)
 	}
-	w.known.Add(text.OtherID, id)
+	w.remember(text.OtherID, id)
 	w.rep.Add(text.OtherID, Pseudonymized, 1)
 	dst = w.e.pseudo.appendPseudonym(dst, "id", id)
 	if sep == 0 {
@@ -435,7 +473,7 @@ func (w *hl7Work) dates(s hl7.Segment, fnum int, raw []byte, dob bool) error {
 	if dob {
 		if b, ok := parseHL7Date(w.m.Unescape(hl7.Nth(raw, d.Repetition, 1))); ok {
 			if b.prec >= 8 {
-				w.known.Add(text.Date, strconv.Itoa(b.year)+pad2(b.month)+pad2(b.day))
+				w.remember(text.Date, strconv.Itoa(b.year)+pad2(b.month)+pad2(b.day))
 			}
 			if ageAt(b, w.ref) >= 90 {
 				w.rep.Add(text.Age, Removed, 1)
@@ -455,12 +493,8 @@ func (w *hl7Work) dates(s hl7.Segment, fnum int, raw []byte, dob bool) error {
 					dst = append(dst, d.Subcomponent)
 				}
 				v := hl7.Nth(comp, d.Subcomponent, sc)
-				nv, ok := w.dateValue(string(v), c == 1 && sc == 1)
-				if ok {
-					dst = append(dst, nv...)
-				} else {
-					dst = append(dst, v...)
-				}
+				nv := w.dateOnly(string(v))
+				dst = append(dst, nv...)
 				if nv != string(v) {
 					changed = true
 				}
@@ -472,6 +506,21 @@ func (w *hl7Work) dates(s hl7.Segment, fnum int, raw []byte, dob bool) error {
 		return nil
 	}
 	return w.set(s, fnum, out)
+}
+
+// dateOnly treats one value of a date field: dates become their year (or
+// are shifted), a one-letter code (the TS degree of precision) stays, and
+// anything else is removed — a date field holding other text may hold anything.
+func (w *hl7Work) dateOnly(v string) string {
+	if len(v) <= 1 {
+		return v
+	}
+	if _, ok := parseHL7Date(v); ok {
+		nv, _ := w.dateValue(v, true)
+		return nv
+	}
+	w.rep.Add(text.Date, Removed, 1)
+	return ""
 }
 
 // dateValue returns the treated form of one date value. first says the value
@@ -490,7 +539,7 @@ func (w *hl7Work) dateValue(v string, first bool) (string, bool) {
 		return v, true
 	}
 	if dt.prec >= 8 {
-		w.known.Add(text.Date, v[:8])
+		w.remember(text.Date, v[:8])
 	}
 	if w.e.cfg.Profile == Shift {
 		w.rep.Add(text.Date, Shifted, 1)
@@ -502,8 +551,75 @@ func (w *hl7Work) dateValue(v string, first bool) (string, bool) {
 	return strconv.Itoa(dt.year), true
 }
 
-// sweepDates reduces full dates found in kept fields (for example inside
-// timing quantities or name-with-date types) to the year.
+// remember records an identifier value of this message: free text is
+// scrubbed of it, and kept fields lose any component equal to it.
+func (w *hl7Work) remember(cat text.Category, v string) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return
+	}
+	w.known.Add(cat, v)
+	if len(v) >= 3 {
+		w.exact[strings.ToUpper(v)] = struct{}{}
+	}
+}
+
+// isKnown reports whether v equals a remembered identifier value, ignoring case.
+func (w *hl7Work) isKnown(v []byte) bool {
+	if len(v) < 3 || len(w.exact) == 0 {
+		return false
+	}
+	w.up = w.up[:0]
+	for _, c := range v {
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		w.up = append(w.up, c)
+	}
+	_, ok := w.exact[string(w.up)]
+	return ok
+}
+
+// sweepKept treats a kept field: components that repeat an identifier of
+// this message are removed (a patient named in a provider field, an MRN in
+// a field the standard does not define), and full dates are reduced to the
+// year (for example inside timing quantities or name-with-date types).
+func (w *hl7Work) sweepKept(s hl7.Segment, fnum int, raw []byte) error {
+	d := w.d
+	if len(w.exact) > 0 {
+		changed := false
+		out := w.rebuild(raw, func(dst, rp []byte) []byte {
+			for c := 1; c <= hl7.Count(rp, d.Component); c++ {
+				if c > 1 {
+					dst = append(dst, d.Component)
+				}
+				comp := hl7.Nth(rp, d.Component, c)
+				for sc := 1; sc <= hl7.Count(comp, d.Subcomponent); sc++ {
+					if sc > 1 {
+						dst = append(dst, d.Subcomponent)
+					}
+					v := hl7.Nth(comp, d.Subcomponent, sc)
+					if w.isKnown(bytes.TrimSpace(w.d.AppendUnescaped(w.tmp[:0], v))) {
+						w.rep.Add(text.OtherID, Removed, 1)
+						changed = true
+						continue
+					}
+					dst = append(dst, v...)
+				}
+			}
+			return dst
+		})
+		if changed {
+			if err := w.set(s, fnum, out); err != nil {
+				return err
+			}
+			raw = s.Field(fnum)
+		}
+	}
+	return w.sweepDates(s, fnum, raw)
+}
+
+// sweepDates reduces full dates found in kept fields to the year.
 func (w *hl7Work) sweepDates(s hl7.Segment, fnum int, raw []byte) error {
 	d := w.d
 	// quick check: a date needs 8 consecutive digits
@@ -598,6 +714,12 @@ func (w *hl7Work) scrub(dst, raw []byte) []byte {
 func (w *hl7Work) coded(raw []byte) []byte {
 	d := w.d
 	return w.rebuild(raw, func(dst, rp []byte) []byte {
+		for _, sys := range []int{3, 6} {
+			if countyCodeSystems[strings.ToUpper(w.m.Unescape(hl7.Nth(rp, d.Component, sys)))] {
+				w.rep.Add(text.Address, Removed, 1)
+				return dst
+			}
+		}
 		for c := 1; c <= hl7.Count(rp, d.Component); c++ {
 			if c > 1 {
 				dst = append(dst, d.Component)
@@ -613,12 +735,15 @@ func (w *hl7Work) coded(raw []byte) []byte {
 	})
 }
 
+// countyCodeSystems are coding systems whose codes name a county or smaller area.
+var countyCodeSystems = map[string]bool{"FIPS6_4": true, "FIPS6-4": true, "FIPS55-3": true, "FIPS 6-4": true, "GNIS": true}
+
 // obx5 treats an observation value by its type (OBX-2).
 func (w *hl7Work) obx5(s hl7.Segment, fnum int, raw []byte) error {
 	vt := strings.ToUpper(strings.TrimSpace(w.m.Unescape(hl7.Nth(s.Field(2), w.d.Component, 1))))
 	switch vt {
 	case "NM", "SN", "NA", "NR", "ID", "IS", "CP", "MO", "TM", "CQ":
-		return w.sweepDates(s, fnum, raw)
+		return w.sweepKept(s, fnum, raw)
 	case "CE", "CWE", "CNE", "CF":
 		return w.set(s, fnum, w.coded(raw))
 	case "DT", "DTM", "TS", "DR":

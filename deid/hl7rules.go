@@ -6,19 +6,19 @@ import "github.com/safeharbor/safeharbor/deid/text"
 type kind uint8
 
 const (
-	kKeep      kind = iota // kept; full dates inside are still reduced to the year (date sweep)
-	kRemove                // cleared
-	kName                  // person name (XPN/XCN/PN): cleared, parts remembered for free text
-	kPhone                 // telecom (XTN): cleared, numbers and e-mails remembered
-	kAddr                  // address (XAD): state, ZIP3, country and type kept
-	kIDs                   // identifier list (CX): CX-1 pseudonymized, authority and type kept; SSN/licence types removed
-	kEI                    // entity identifier (EI): EI-1 pseudonymized, namespace kept
-	kEIP                   // parent identifier pair (EIP): both EI-1 pseudonymized
-	kDate                  // date/time: year (or shifted)
-	kDOB                   // birth date: year, removed entirely at 90 or older
-	kText                  // free text: scrubbed
-	kCoded                 // coded element (CE/CWE): text components scrubbed, codes kept
-	kOBX5                  // OBX-5: by the value type in OBX-2
+	kKeep   kind = iota // kept; full dates inside are still reduced to the year (date sweep)
+	kRemove             // cleared
+	kName               // person name (XPN/XCN/PN): cleared, parts remembered for free text
+	kPhone              // telecom (XTN): cleared, numbers and e-mails remembered
+	kAddr               // address (XAD): state, ZIP3, country and type kept
+	kIDs                // identifier list (CX): CX-1 pseudonymized, authority and type kept; SSN/licence types removed
+	kEI                 // entity identifier (EI): EI-1 pseudonymized, namespace kept
+	kEIP                // parent identifier pair (EIP): both EI-1 pseudonymized
+	kDate               // date/time: year (or shifted)
+	kDOB                // birth date: year, removed entirely at 90 or older
+	kText               // free text: scrubbed
+	kCoded              // coded element (CE/CWE): text components scrubbed, codes kept
+	kOBX5               // OBX-5: by the value type in OBX-2
 )
 
 type rule struct {
@@ -84,7 +84,7 @@ var hl7Segments = map[string][]fieldRule{
 		f(12, dateR), f(13, dateR), f(14, rmIDR), f(16, nameR), f(18, dobR), f(19, addrR), f(24, dateR),
 		f(26, dateR), f(28, rmIDR), f(29, dateR), f(30, nameR), f(36, planR), f(44, addrR), f(49, planR),
 		f(51, dateR), f(52, geoR)},
-	"IN2": {f(1, rmIDR), f(2, ssnR), f(3, nameR), f(6, planR), f(7, nameR), f(8, planR), f(9, nameR),
+	"IN2": {f(1, rmIDR), f(2, ssnR), f(3, nameR), f(4, rmNameR), f(6, planR), f(7, nameR), f(8, planR), f(9, nameR),
 		f(10, rmIDR), f(12, rmNameR), f(13, geoR), f(17, dateR), f(22, nameR), f(25, planR), f(26, planR),
 		f(40, nameR), f(44, dateR), f(45, dateR), f(49, nameR), f(50, phoneR), f(52, nameR), f(53, phoneR),
 		f(55, dateR), f(56, dateR), f(58, phoneR), f(61, planR), f(63, phoneR), f(64, phoneR),

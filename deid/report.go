@@ -14,11 +14,11 @@ type Action uint8
 
 // Actions counted in a Report.
 const (
-	Removed      Action = iota // the value was deleted
-	Pseudonymized              // replaced by a keyed pseudonym
-	Generalized                // reduced: date to year, ZIP to ZIP3, age to "90 or older"
-	Shifted                    // date shifted (shift profile only)
-	Scrubbed                   // replaced by a category tag inside free text
+	Removed       Action = iota // the value was deleted
+	Pseudonymized               // replaced by a keyed pseudonym
+	Generalized                 // reduced: date to year, ZIP to ZIP3, age to "90 or older"
+	Shifted                     // date shifted (shift profile only)
+	Scrubbed                    // replaced by a category tag inside free text
 	numActions
 )
 
