@@ -487,7 +487,7 @@ func (sc *scanner) ipv4(i int) int {
 func (sc *scanner) ipv6(i int) int {
 	src := sc.src
 	k := i
-	groups, dbl, digit := 0, false, false
+	groups, dbl, digit, stop := 0, false, false, false
 	if sc.at(k) == ':' {
 		if sc.at(k+1) != ':' {
 			return -1
@@ -522,7 +522,8 @@ func (sc *scanner) ipv6(i int) int {
 		end = k
 		if sc.at(k) == ':' && sc.at(k+1) == ':' {
 			if dbl {
-				return -1
+				stop = true // a second "::" starts another address
+				break
 			}
 			dbl = true
 			k += 2
@@ -535,7 +536,7 @@ func (sc *scanner) ipv6(i int) int {
 		}
 		break
 	}
-	if end < len(src) && (isTok[src[end]] || src[end] == ':') {
+	if end < len(src) && (isTok[src[end]] || (src[end] == ':' && !stop)) {
 		return -1
 	}
 	if !digit || groups > 8 {
