@@ -1,0 +1,567 @@
+package dataset
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/safeharbor/safeharbor/sinks/store"
+)
+
+// Parquet key-value metadata keys written into every file.
+const (
+	MetaRulesVersion = "safeharbor.rules_version"
+	MetaDataset      = "safeharbor.dataset"
+	MetaSource       = "safeharbor.source"
+	MetaPartition    = "safeharbor.partition"
+	MetaFirstOffset  = "safeharbor.first_offset"
+	MetaLastOffset   = "safeharbor.last_offset"
+)
+
+// Default roll limits.
+const (
+	DefaultMaxRows  = 1_000_000
+	DefaultMaxBytes = 64 << 20
+	DefaultMaxAge   = 5 * time.Minute
+)
+
+// Config configures a Writer.
+type Config struct {
+	// Name is the dataset name ([A-Za-z0-9_.-]); files go under dataset=<Name>/.
+	Name string
+	// Schema is the user columns.
+	Schema Schema
+	// Store receives the Parquet files.
+	Store store.Store
+	// RulesVersion is written into every row (_rules_version) and the file metadata. Required.
+	RulesVersion string
+	// MaxRows rolls a file when it holds this many rows (default DefaultMaxRows).
+	MaxRows int
+	// MaxBytes rolls a file when its buffered (uncompressed, estimated) size
+	// reaches this many bytes (default DefaultMaxBytes).
+	MaxBytes int64
+	// MaxAge rolls a file when its first row was appended this long ago
+	// (default DefaultMaxAge). Age is checked on Append and by FlushDue.
+	MaxAge time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Allocator is the Arrow memory allocator (default memory.DefaultAllocator).
+	Allocator memory.Allocator
+}
+
+// RowMeta says where a row came from.
+type RowMeta struct {
+	Source    string
+	Partition int32
+	Offset    int64
+}
+
+// SourcePartition identifies an input partition.
+type SourcePartition struct {
+	Source    string
+	Partition int32
+}
+
+// FileInfo describes one written Parquet file.
+type FileInfo struct {
+	Object      string
+	Year        int
+	Source      string
+	Partition   int32
+	FirstOffset int64
+	LastOffset  int64
+	Rows        int
+	Bytes       int
+}
+
+// FlushResult reports what a flush made durable.
+type FlushResult struct {
+	// Files written by this call, in the order written.
+	Files []FileInfo
+	// Durable is, per input partition, the highest offset such that every row
+	// appended with that offset or lower is in a stored file. Kafka offsets can
+	// be committed from it (commit Durable+1).
+	Durable map[SourcePartition]int64
+}
+
+// RowError says why a row was refused. It names the column and the Go type,
+// never the value.
+type RowError struct {
+	Dataset string
+	Meta    RowMeta
+	Column  string
+	Reason  string
+}
+
+func (e *RowError) Error() string {
+	col := ""
+	if e.Column != "" {
+		col = fmt.Sprintf(" column %q:", e.Column)
+	}
+	return fmt.Sprintf("dataset %s: row %s/%d@%d:%s %s", e.Dataset, e.Meta.Source, e.Meta.Partition, e.Meta.Offset, col, e.Reason)
+}
+
+// ErrClosed is returned when a closed Writer is used.
+var ErrClosed = errors.New("dataset: writer is closed")
+
+type bufKey struct {
+	year      int
+	source    string
+	partition int32
+}
+
+type buffer struct {
+	key     bufKey
+	rb      *array.RecordBuilder
+	user    []array.Builder
+	src     *array.StringBuilder
+	part    *array.Int32Builder
+	off     *array.Int64Builder
+	rv      *array.StringBuilder
+	rows    int
+	bytes   int64
+	first   int64
+	last    int64
+	started time.Time
+}
+
+// encoded is a file that is built but not yet stored.
+type encoded struct {
+	info FileInfo
+	data []byte
+}
+
+// Writer buffers rows of one dataset in Arrow builders and writes them as
+// zstd-compressed Parquet files named
+//
+//	dataset=<name>/year=<YYYY>/part-<source>-<partition>-<first offset>-<last offset>.parquet
+//
+// with offsets zero-padded to 20 digits. Each file holds rows of one input
+// partition and one year, so a replay of the same offsets with the same roll
+// boundaries overwrites the same object. Rolls by row count are deterministic;
+// rolls by bytes or age depend on timing, so after a crash a replay can write a
+// file whose range overlaps an earlier one: the _source/_partition/_offset
+// columns identify duplicates. A Writer is safe for concurrent use; Append
+// blocks while a roll stores a file.
+type Writer struct {
+	mu      sync.Mutex
+	cfg     Config
+	schema  *arrow.Schema
+	yearCol int
+	props   *parquet.WriterProperties
+	aprops  pqarrow.ArrowWriterProperties
+
+	bufs     map[bufKey]*buffer
+	lastBuf  *buffer
+	failed   []encoded // built files whose Put failed; retried first
+	appended map[SourcePartition]int64
+	durable  map[SourcePartition]int64
+	nAppend  int
+	closed   bool
+}
+
+// NewWriter validates cfg and returns a Writer.
+func NewWriter(cfg Config) (*Writer, error) {
+	if !validName(cfg.Name, 128) {
+		return nil, fmt.Errorf("dataset: name %q must be 1-128 characters of [A-Za-z0-9_.-]", cfg.Name)
+	}
+	if cfg.Store == nil {
+		return nil, fmt.Errorf("dataset %s: no store", cfg.Name)
+	}
+	if cfg.RulesVersion == "" || len(cfg.RulesVersion) > 128 {
+		return nil, fmt.Errorf("dataset %s: rules version is required (at most 128 bytes)", cfg.Name)
+	}
+	year, err := cfg.Schema.Validate()
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: %w", cfg.Name, err)
+	}
+	if cfg.MaxRows <= 0 {
+		cfg.MaxRows = DefaultMaxRows
+	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	if cfg.MaxAge <= 0 {
+		cfg.MaxAge = DefaultMaxAge
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Allocator == nil {
+		cfg.Allocator = memory.DefaultAllocator
+	}
+	cfg.Schema.Columns = append([]Column(nil), cfg.Schema.Columns...)
+	return &Writer{
+		cfg:     cfg,
+		schema:  cfg.Schema.ArrowSchema(),
+		yearCol: year,
+		props: parquet.NewWriterProperties(
+			parquet.WithCompression(compress.Codecs.Zstd),
+			parquet.WithCreatedBy("safeharbor"),
+			parquet.WithAllocator(cfg.Allocator),
+		),
+		aprops:   pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()),
+		bufs:     map[bufKey]*buffer{},
+		appended: map[SourcePartition]int64{},
+		durable:  map[SourcePartition]int64{},
+	}, nil
+}
+
+// ObjectName returns the object name of the file holding rows first..last of
+// source/partition in the given year.
+func ObjectName(dataset string, year int, source string, partition int32, first, last int64) string {
+	return fmt.Sprintf("dataset=%s/year=%04d/part-%s-%d-%020d-%020d.parquet", dataset, year, source, partition, first, last)
+}
+
+// checkRow validates values against the schema without touching the builders,
+// so a refused row leaves no partial state. It returns the row's year (0 when
+// the processing year applies; the year column only holds years 1-9999) and
+// its estimated size.
+func (w *Writer) checkRow(meta RowMeta, values []any) (int, int64, error) {
+	cols := w.cfg.Schema.Columns
+	if len(values) != len(cols) {
+		return 0, 0, &RowError{Dataset: w.cfg.Name, Meta: meta, Reason: fmt.Sprintf("%d values for %d columns", len(values), len(cols))}
+	}
+	size := int64(len(meta.Source) + len(w.cfg.RulesVersion) + 24)
+	year := 0
+	for i, v := range values {
+		c := &cols[i]
+		if v == nil {
+			if !c.Nullable {
+				return 0, 0, &RowError{Dataset: w.cfg.Name, Meta: meta, Column: c.Name, Reason: "null in a non-nullable column"}
+			}
+			size++
+			continue
+		}
+		ok := false
+		switch c.Type {
+		case String:
+			var s string
+			s, ok = v.(string)
+			size += int64(len(s)) + 4
+		case Int64:
+			switch v.(type) {
+			case int64, int, int32:
+				ok = true
+			}
+			size += 8
+		case Float64:
+			switch v.(type) {
+			case float64, float32:
+				ok = true
+			}
+			size += 8
+		case Bool:
+			_, ok = v.(bool)
+			size++
+		case Timestamp:
+			var t time.Time
+			t, ok = v.(time.Time)
+			if ok && i == w.yearCol {
+				if year = t.UTC().Year(); year < 1 || year > 9999 {
+					return 0, 0, &RowError{Dataset: w.cfg.Name, Meta: meta, Column: c.Name, Reason: "year column outside years 0001-9999"}
+				}
+			}
+			size += 8
+		}
+		if !ok {
+			return 0, 0, &RowError{Dataset: w.cfg.Name, Meta: meta, Column: c.Name, Reason: fmt.Sprintf("want %s, got %T", c.Type, v)}
+		}
+	}
+	return year, size, nil
+}
+
+func (w *Writer) newBuffer(k bufKey, now time.Time) *buffer {
+	rb := array.NewRecordBuilder(w.cfg.Allocator, w.schema)
+	n := len(w.cfg.Schema.Columns)
+	f := rb.Fields()
+	return &buffer{
+		key: k, rb: rb, user: f[:n],
+		src: f[n].(*array.StringBuilder), part: f[n+1].(*array.Int32Builder),
+		off: f[n+2].(*array.Int64Builder), rv: f[n+3].(*array.StringBuilder),
+		started: now,
+	}
+}
+
+// Append adds one row. values holds one value per user column, in schema
+// order: string, int64 (or int, int32), float64 (or float32), bool, time.Time,
+// or nil for null. Offsets must increase within a source partition. When the
+// row's file reaches a roll limit it is written to the store before Append
+// returns; use Durable for the offsets that are then safe to commit.
+func (w *Writer) Append(ctx context.Context, meta RowMeta, values []any) error {
+	year, size, err := w.checkRow(meta, values)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
+	sp := SourcePartition{meta.Source, meta.Partition}
+	if last, ok := w.appended[sp]; ok && meta.Offset <= last {
+		return &RowError{Dataset: w.cfg.Name, Meta: meta, Reason: fmt.Sprintf("offset not after the last appended offset %d of this partition", last)}
+	}
+	if meta.Offset < 0 {
+		return &RowError{Dataset: w.cfg.Name, Meta: meta, Reason: "negative offset"}
+	}
+	if w.lastBuf == nil || w.lastBuf.key.source != meta.Source || w.lastBuf.key.partition != meta.Partition ||
+		(year != 0 && w.lastBuf.key.year != year) {
+		if !validName(meta.Source, 249) {
+			return &RowError{Dataset: w.cfg.Name, Meta: RowMeta{Source: "?", Partition: meta.Partition, Offset: meta.Offset},
+				Reason: "source must be 1-249 characters of [A-Za-z0-9_.-]"}
+		}
+		if meta.Partition < 0 {
+			return &RowError{Dataset: w.cfg.Name, Meta: meta, Reason: "negative partition"}
+		}
+		now := w.cfg.Now()
+		if year == 0 {
+			year = now.UTC().Year()
+		}
+		k := bufKey{year, meta.Source, meta.Partition}
+		b := w.bufs[k]
+		if b == nil {
+			b = w.newBuffer(k, now)
+			w.bufs[k] = b
+		}
+		w.lastBuf = b
+	}
+	b := w.lastBuf
+	if b.rows == 0 {
+		b.first = meta.Offset
+	}
+	for i, v := range values {
+		bl := b.user[i]
+		if v == nil {
+			bl.AppendNull()
+			continue
+		}
+		switch x := v.(type) {
+		case string:
+			bl.(*array.StringBuilder).Append(x)
+		case int64:
+			bl.(*array.Int64Builder).Append(x)
+		case int:
+			bl.(*array.Int64Builder).Append(int64(x))
+		case int32:
+			bl.(*array.Int64Builder).Append(int64(x))
+		case float64:
+			bl.(*array.Float64Builder).Append(x)
+		case float32:
+			bl.(*array.Float64Builder).Append(float64(x))
+		case bool:
+			bl.(*array.BooleanBuilder).Append(x)
+		case time.Time:
+			bl.(*array.TimestampBuilder).Append(arrow.Timestamp(x.UnixMilli()))
+		}
+	}
+	b.src.Append(meta.Source)
+	b.part.Append(meta.Partition)
+	b.off.Append(meta.Offset)
+	b.rv.Append(w.cfg.RulesVersion)
+	b.rows++
+	b.bytes += size
+	b.last = meta.Offset
+	w.appended[sp] = meta.Offset
+	w.nAppend++
+	roll := b.rows >= w.cfg.MaxRows || b.bytes >= w.cfg.MaxBytes
+	if !roll && w.nAppend%256 == 0 && w.cfg.Now().Sub(b.started) >= w.cfg.MaxAge {
+		roll = true
+	}
+	if roll {
+		_, err := w.flushLocked(ctx, func(x *buffer) bool { return x == b })
+		return err
+	}
+	return nil
+}
+
+// Flush writes every buffered row to the store. It returns only after every
+// Put succeeded (or with the first error; unstored files are kept and retried
+// by the next Flush) and reports the highest durable offset per partition.
+func (w *Writer) Flush(ctx context.Context) (FlushResult, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return FlushResult{}, ErrClosed
+	}
+	return w.flushLocked(ctx, func(*buffer) bool { return true })
+}
+
+// FlushDue writes the files that reached MaxAge (call it from a ticker so idle
+// partitions are not held back).
+func (w *Writer) FlushDue(ctx context.Context) (FlushResult, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return FlushResult{}, ErrClosed
+	}
+	now := w.cfg.Now()
+	return w.flushLocked(ctx, func(b *buffer) bool { return now.Sub(b.started) >= w.cfg.MaxAge })
+}
+
+// Durable returns, per input partition, the highest offset whose rows (and all
+// earlier rows) are stored.
+func (w *Writer) Durable() map[SourcePartition]int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.durableLocked()
+}
+
+func (w *Writer) durableLocked() map[SourcePartition]int64 {
+	out := make(map[SourcePartition]int64, len(w.durable))
+	for k, v := range w.durable {
+		out[k] = v
+	}
+	return out
+}
+
+// updateDurable recomputes durable offsets: for each partition, the last
+// appended offset unless rows are still buffered or unstored, in which case
+// the offset just before the earliest of them.
+func (w *Writer) updateDurable() {
+	lowest := map[SourcePartition]int64{}
+	hold := func(sp SourcePartition, first int64) {
+		if v, ok := lowest[sp]; !ok || first < v {
+			lowest[sp] = first
+		}
+	}
+	for _, b := range w.bufs {
+		if b.rows > 0 {
+			hold(SourcePartition{b.key.source, b.key.partition}, b.first)
+		}
+	}
+	for _, e := range w.failed {
+		hold(SourcePartition{e.info.Source, e.info.Partition}, e.info.FirstOffset)
+	}
+	for sp, last := range w.appended {
+		d := last
+		if first, ok := lowest[sp]; ok {
+			d = first - 1
+		}
+		if prev, ok := w.durable[sp]; (!ok || d > prev) && d >= 0 {
+			w.durable[sp] = d
+		}
+	}
+}
+
+func (w *Writer) flushLocked(ctx context.Context, pick func(*buffer) bool) (FlushResult, error) {
+	var res FlushResult
+	// Build files for the picked buffers, in a stable order.
+	var picked []*buffer
+	for _, b := range w.bufs {
+		if b.rows > 0 && pick(b) {
+			picked = append(picked, b)
+		}
+	}
+	sort.Slice(picked, func(i, j int) bool {
+		a, b := picked[i].key, picked[j].key
+		if a.source != b.source {
+			return a.source < b.source
+		}
+		if a.partition != b.partition {
+			return a.partition < b.partition
+		}
+		return a.year < b.year
+	})
+	var buildErr error
+	for _, b := range picked {
+		e, err := w.encode(b)
+		if err != nil {
+			buildErr = err
+			break
+		}
+		w.failed = append(w.failed, e)
+	}
+	// Store everything pending, oldest first.
+	for len(w.failed) > 0 {
+		e := w.failed[0]
+		opts := store.PutOptions{Metadata: map[string]string{
+			"safeharbor-dataset": w.cfg.Name, "safeharbor-rules-version": w.cfg.RulesVersion,
+			"safeharbor-offsets": fmt.Sprintf("%s/%d/%d-%d", e.info.Source, e.info.Partition, e.info.FirstOffset, e.info.LastOffset),
+		}}
+		if err := w.cfg.Store.Put(ctx, e.info.Object, e.data, opts); err != nil {
+			w.updateDurable()
+			res.Durable = w.durableLocked()
+			return res, fmt.Errorf("dataset %s: store %s: %w", w.cfg.Name, e.info.Object, err)
+		}
+		w.failed = w.failed[1:]
+		res.Files = append(res.Files, e.info)
+	}
+	w.failed = nil
+	w.updateDurable()
+	res.Durable = w.durableLocked()
+	return res, buildErr
+}
+
+// encode turns a buffer into a Parquet file and resets the buffer.
+func (w *Writer) encode(b *buffer) (encoded, error) {
+	rec := b.rb.NewRecordBatch()
+	defer rec.Release()
+	info := FileInfo{
+		Object: ObjectName(w.cfg.Name, b.key.year, b.key.source, b.key.partition, b.first, b.last),
+		Year:   b.key.year, Source: b.key.source, Partition: b.key.partition,
+		FirstOffset: b.first, LastOffset: b.last, Rows: b.rows,
+	}
+	b.rows, b.bytes = 0, 0
+	if w.lastBuf == b {
+		w.lastBuf = nil
+	}
+	delete(w.bufs, b.key)
+	b.rb.Release()
+
+	var out bytes.Buffer
+	fw, err := pqarrow.NewFileWriter(w.schema, &out, w.props, w.aprops)
+	if err != nil {
+		return encoded{}, fmt.Errorf("dataset %s: parquet writer: %w", w.cfg.Name, err)
+	}
+	for _, kv := range [][2]string{
+		{MetaRulesVersion, w.cfg.RulesVersion}, {MetaDataset, w.cfg.Name}, {MetaSource, info.Source},
+		{MetaPartition, strconv.Itoa(int(info.Partition))},
+		{MetaFirstOffset, strconv.FormatInt(info.FirstOffset, 10)}, {MetaLastOffset, strconv.FormatInt(info.LastOffset, 10)},
+	} {
+		if err := fw.AppendKeyValueMetadata(kv[0], kv[1]); err != nil {
+			fw.Close()
+			return encoded{}, fmt.Errorf("dataset %s: parquet metadata: %w", w.cfg.Name, err)
+		}
+	}
+	if err := fw.Write(rec); err != nil {
+		fw.Close()
+		return encoded{}, fmt.Errorf("dataset %s: write parquet: %w", w.cfg.Name, err)
+	}
+	if err := fw.Close(); err != nil {
+		return encoded{}, fmt.Errorf("dataset %s: close parquet: %w", w.cfg.Name, err)
+	}
+	info.Bytes = out.Len()
+	return encoded{info: info, data: out.Bytes()}, nil
+}
+
+// Close flushes everything and releases the builders. The Writer cannot be used afterwards.
+func (w *Writer) Close(ctx context.Context) (FlushResult, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return FlushResult{}, ErrClosed
+	}
+	res, err := w.flushLocked(ctx, func(*buffer) bool { return true })
+	if err != nil {
+		return res, err
+	}
+	w.closed = true
+	for _, b := range w.bufs {
+		b.rb.Release()
+	}
+	w.bufs = nil
+	return res, nil
+}
