@@ -211,6 +211,7 @@ func NewWriter(cfg Config) (*Writer, error) {
 			parquet.WithCompression(compress.Codecs.Zstd),
 			parquet.WithCreatedBy("safeharbor"),
 			parquet.WithAllocator(cfg.Allocator),
+			parquet.WithDictionaryDefault(false),
 		),
 		aprops:   pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()),
 		bufs:     map[bufKey]*buffer{},
