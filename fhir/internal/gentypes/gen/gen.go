@@ -68,8 +68,8 @@ var primitiveSuffix = map[string]string{
 	"Uuid": "uuid",
 }
 
-// Load parses the model package source in dir.
-func Load(dir string) (map[string]*structInfo, map[string]bool, map[string]bool, error) {
+// load parses the model package source in dir.
+func load(dir string) (map[string]*structInfo, map[string]bool, map[string]bool, error) {
 	fset := token.NewFileSet()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -131,7 +131,7 @@ func Load(dir string) (map[string]*structInfo, map[string]bool, map[string]bool,
 
 // Build derives the table from the model package source in dir.
 func Build(dir string) (*Table, error) {
-	structs, enums, unmarshalers, err := Load(dir)
+	structs, enums, unmarshalers, err := load(dir)
 	if err != nil {
 		return nil, err
 	}
