@@ -12,9 +12,10 @@ const (
 	// SkipChildren does not visit the element's children.
 	SkipChildren
 	// Remove deletes the element from its parent (ignored for the root).
-	// An array left empty by removals is deleted too, and removing an item
-	// of a primitive array also removes the matching item of its "_key"
-	// extension sibling array (and vice versa).
+	// An array left empty by removals is deleted too. Removing an item of
+	// a primitive array also removes the matching item of its "_key"
+	// extension sibling array; removing an item of a "_key" array replaces
+	// it with null (the primitive stays) and drops the array once all null.
 	Remove
 )
 
@@ -139,24 +140,36 @@ func (w *walker) object(v *Value, typ, res string) {
 		if m.Value.kind == Array {
 			arr := m.Value
 			var removed []int
+			ext := strings.HasPrefix(key, "_")
+			nulled := false
 			for i := 0; i < len(arr.arr); i++ {
 				item := arr.arr[i]
-				if item.kind == Null && strings.HasPrefix(key, "_") {
+				if item.kind == Null && ext {
 					continue
 				}
 				w.path = append(w.path, pathSeg{idx: i})
 				if w.node(item, key, i, el, prim, typ, res) == Remove {
-					removed = append(removed, i)
+					if ext {
+						// Dropping a primitive's extensions keeps the
+						// primitive: null keeps the arrays aligned.
+						arr.arr[i] = &Value{}
+						nulled = true
+					} else {
+						removed = append(removed, i)
+					}
 				}
 				w.path = w.path[:len(w.path)-1]
 			}
 			if len(removed) > 0 {
 				origLen := len(arr.arr)
 				deleteIndexes(arr, removed)
-				if len(arr.arr) == 0 || (strings.HasPrefix(key, "_") && allNull(arr)) {
+				if len(arr.arr) == 0 {
 					m.Value = nil
 				}
 				alignPartner(v, key, origLen, removed)
+			}
+			if nulled && allNull(arr) {
+				m.Value = nil
 			}
 		} else if w.node(m.Value, key, -1, el, prim, typ, res) == Remove {
 			m.Value = nil
@@ -167,19 +180,17 @@ func (w *walker) object(v *Value, typ, res string) {
 
 // alignPartner keeps a primitive array and its "_key" extension array
 // aligned: after removing indexes from member key (of original length
-// origLen), it removes the same indexes from the partner array.
+// origLen), it removes the same indexes from "_key", dropping it when
+// only nulls remain.
 func alignPartner(obj *Value, key string, origLen int, removed []int) {
 	partner := "_" + key
-	if strings.HasPrefix(key, "_") {
-		partner = key[1:]
-	}
 	for pi := range obj.obj {
 		pm := &obj.obj[pi]
 		if pm.Value == nil || pm.Key != partner || pm.Value.kind != Array || len(pm.Value.arr) != origLen {
 			continue
 		}
 		deleteIndexes(pm.Value, removed)
-		if len(pm.Value.arr) == 0 || (strings.HasPrefix(partner, "_") && allNull(pm.Value)) {
+		if allNull(pm.Value) {
 			pm.Value = nil
 		}
 	}

@@ -205,3 +205,18 @@ func TestWalkAsDatatype(t *testing.T) {
 		t.Fatalf("period.start typed %q", typ)
 	}
 }
+
+func TestWalkRemovePrimitiveExtensionOnly(t *testing.T) {
+	v := mustParse(t, `{"resourceType":"Patient","name":[{"given":["A","B","C"],"_given":[{"id":"a"},null,{"id":"c"}]},
+	  {"given":["D"],"_given":[{"id":"d"}]}]}`)
+	Walk(v, func(e *Elem) Action {
+		if e.Type == "Element" && e.PrimitiveType == "string" && !(e.Index == 2) {
+			return Remove
+		}
+		return Continue
+	})
+	want := `{"resourceType":"Patient","name":[{"given":["A","B","C"],"_given":[null,null,{"id":"c"}]},{"given":["D"]}]}`
+	if got := string(v.AppendJSON(nil)); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
