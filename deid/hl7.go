@@ -175,37 +175,53 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 // value of the message has been collected.
 func late(k kind) bool { return k == kKeep || k == kText || k == kCoded || k == kOBX5 }
 
-// primaryID returns the patient's primary identifier: the first PID-3
-// repetition of type MR, else the first non-empty one (else PID-2).
+// primaryID returns the patient's primary identifier, chosen so that the
+// same patient gets the same pseudonym whatever the order of its identifiers
+// and whichever format they arrive in: the smallest normalized value among
+// the MR-typed identifiers of PID-2, PID-3 and PID-4, else the smallest
+// identifier that is not an SSN or licence (FHIR uses the same rule on
+// Patient.identifier).
 func (w *hl7Work) primaryID() string {
+	var c idChooser
 	for s := range w.m.Segments("PID") {
-		first := ""
-		for _, fnum := range []int{3, 2} {
+		for _, fnum := range []int{2, 3, 4} {
 			raw := s.Field(fnum)
 			for r := 1; r <= hl7.Count(raw, w.d.Repetition); r++ {
 				rep := hl7.Nth(raw, w.d.Repetition, r)
 				id := w.m.Unescape(hl7.Nth(rep, w.d.Component, 1))
-				if strings.TrimSpace(id) == "" {
+				typ := strings.ToUpper(w.m.Unescape(hl7.Nth(rep, w.d.Component, 5)))
+				if _, removed := idTypesRemoved[typ]; removed {
 					continue
 				}
-				typ := w.m.Unescape(hl7.Nth(rep, w.d.Component, 5))
-				if _, removed := idTypesRemoved[strings.ToUpper(typ)]; removed {
-					continue
-				}
-				if strings.EqualFold(typ, "MR") {
-					return id
-				}
-				if first == "" {
-					first = id
-				}
-			}
-			if first != "" {
-				return first
+				c.offer(id, typ == "MR")
 			}
 		}
-		return first
+		break
 	}
-	return ""
+	return c.best()
+}
+
+// idChooser picks the primary identifier of a patient (see primaryID).
+type idChooser struct{ mr, any string }
+
+func (c *idChooser) offer(id string, mr bool) {
+	n := normalizeID(id)
+	if n == "" {
+		return
+	}
+	if mr && (c.mr == "" || n < c.mr) {
+		c.mr = n
+	}
+	if c.any == "" || n < c.any {
+		c.any = n
+	}
+}
+
+func (c *idChooser) best() string {
+	if c.mr != "" {
+		return c.mr
+	}
+	return c.any
 }
 
 // set replaces field fnum of s, counting it.
