@@ -1120,8 +1120,9 @@ func (sc *scanner) word(i, j int, h uint64) int {
 			return e
 		}
 	}
-	// Cue updates.
-	if isState(tok) {
+	// Cue updates. "ID" is both Idaho and the most common identifier cue in
+	// notes: the cue wins (a ZIP after it is still scrubbed, as an [ID]).
+	if isState(tok) && !(inTable && info.cue == cueID) {
 		sc.setCue(cueZip, 0, 1)
 		sc.aux()
 		return j

@@ -111,6 +111,9 @@ func TestIDs(t *testing.T) {
 		{"pacemaker serial PX44519", "pacemaker serial [DEVICE]"},
 		{"ref 98765432", "ref [ID]"},
 		{"NPI 1234567893", "NPI 1234567893"},
+		{"Submitter Alt Patient ID: AltPID1234, next", "Submitter Alt Patient ID: [ID], next"},
+		{"ID: AB1234", "ID: [ID]"},
+		{"Patient ID PX-0042", "Patient ID [ID]"},
 	})
 }
 
