@@ -1,0 +1,721 @@
+package rules
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+	"github.com/safeharbor/safeharbor/fhir"
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxFileSize bounds a rules file.
+const MaxFileSize = 1 << 20
+
+// Set is a compiled rules file. It is immutable and safe for concurrent
+// use; each worker evaluates through its own Evaluator.
+type Set struct {
+	file     string
+	version  string
+	datasets []*dataset
+	drops    []*dropRule
+	paths    []pathRef
+	codes    []codeMatch
+	tables   map[string]map[string]string
+	phiStore string
+	needs    needs
+}
+
+// needs records which message attributes any expression reads, so the
+// evaluator computes only those.
+type needs struct {
+	structure, version, sending, age bool
+}
+
+// Dataset describes one output dataset: its name and columns, in order.
+type Dataset struct {
+	Name        string
+	Description string
+	Each        string // row unit as written: "message", a segment, a resource type or a FHIR path
+	Columns     []Column
+}
+
+// Column is one dataset column. Every column is nullable: an absent source
+// value gives a null.
+type Column struct {
+	Name string
+	Type ColType
+	From string // the source as written
+}
+
+type unit uint8
+
+const (
+	unitMessage  unit = iota // one row per message
+	unitSegment              // one row per HL7 segment occurrence
+	unitResource             // one row per FHIR resource of a type
+	unitFHIRPath             // one row per element of a repeating FHIR path
+)
+
+type format uint8
+
+const (
+	fmtAny format = iota
+	fmtHL7
+	fmtFHIR
+)
+
+type dataset struct {
+	Dataset
+	unit    unit
+	format  format
+	segment string    // unitSegment
+	each    *fhirPath // unitResource (no steps) and unitFHIRPath
+	when    *vm.Program
+	where   *vm.Program
+	cols    []*column
+}
+
+type column struct {
+	Column
+	path     int // bare path index, or -1
+	asYear   bool
+	prog     *vm.Program
+	refs     []int // path indexes the expression reads
+	fromPos  Pos
+	progKind reflect.Kind
+}
+
+type dropRule struct {
+	name string
+	when *vm.Program
+}
+
+// pathRef is one path read by a rules file: HL7 or FHIR, and for FHIR
+// how it relates to the row unit of the dataset that reads it.
+type pathRef struct {
+	hl7  *hl7Path
+	fhir *fhirPath
+	rel  int // FHIR: skip this many steps from the row element (-1: from the resource)
+	date bool
+}
+
+// codeMatch is a compiled any_code or code call.
+type codeMatch struct {
+	path     int // index into paths
+	system   string
+	prefixes []string
+}
+
+// Version returns the rules version: a short sha256 of the file's canonical
+// form (comments, key quoting and layout do not change it).
+func (s *Set) Version() string { return s.version }
+
+// File returns the name the rules were compiled from.
+func (s *Set) File() string { return s.file }
+
+// PHIStore returns what goes to the PHI vault: "original" (the whole
+// identified original, the default) or "none".
+func (s *Set) PHIStore() string { return s.phiStore }
+
+// Datasets returns the datasets, indexed as Evaluator emits them.
+func (s *Set) Datasets() []Dataset {
+	out := make([]Dataset, len(s.datasets))
+	for i, d := range s.datasets {
+		out[i] = d.Dataset
+		out[i].Columns = append([]Column(nil), d.Columns...)
+	}
+	return out
+}
+
+// DropRules returns the names of the drop rules in order.
+func (s *Set) DropRules() []string {
+	out := make([]string, len(s.drops))
+	for i, d := range s.drops {
+		out[i] = d.name
+	}
+	return out
+}
+
+// Load reads and compiles a rules file.
+func Load(path string) (*Set, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err != nil {
+		return nil, err
+	}
+	if buf.Len() > MaxFileSize {
+		return nil, &Error{File: path, Pos: Pos{1, 1}, Msg: fmt.Sprintf("rules file larger than %d bytes", MaxFileSize)}
+	}
+	return Compile(buf.Bytes(), path)
+}
+
+// Compile parses, type-checks and lints a rules file. Errors are an
+// ErrorList of "file:line:col: message".
+func Compile(src []byte, filename string) (s *Set, err error) {
+	defer func() {
+		// the YAML and expr libraries are not ours: never let bad input panic
+		if r := recover(); r != nil {
+			s, err = nil, ErrorList{{File: filename, Pos: Pos{1, 1}, Msg: fmt.Sprintf("internal error compiling rules: %v", r)}}
+		}
+	}()
+	if len(src) > MaxFileSize {
+		return nil, ErrorList{{File: filename, Pos: Pos{1, 1}, Msg: fmt.Sprintf("rules file larger than %d bytes", MaxFileSize)}}
+	}
+	rf, errs := parseFile(src, filename)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	c := &compiler{file: filename, lines: strings.Split(string(src), "\n"),
+		set: &Set{file: filename, phiStore: rf.phiStore, tables: map[string]map[string]string{}}}
+	for _, t := range rf.tables {
+		if _, dup := c.set.tables[t.name]; dup {
+			c.errorf(t.pos, "duplicate table %q", t.name)
+		}
+		c.set.tables[t.name] = t.entries
+	}
+	names := map[string]bool{}
+	for _, rd := range rf.datasets {
+		if rd.name.exists {
+			if names[rd.name.text] {
+				c.errorf(rd.name.pos, "duplicate dataset name %q", rd.name.text)
+			}
+			names[rd.name.text] = true
+		}
+		c.dataset(rd)
+	}
+	for _, rd := range rf.drops {
+		d := &dropRule{name: rd.name.text}
+		ctx := &dataset{unit: unitMessage, format: fmtAny}
+		d.when = c.expr(rd.when, ctx, kindBool, false, nil)
+		c.set.drops = append(c.set.drops, d)
+	}
+	if len(c.errs) > 0 {
+		return nil, c.errs
+	}
+	c.set.version = canonicalVersion(src)
+	all := string(src)
+	c.set.needs = needs{
+		structure: strings.Contains(all, "structure"),
+		version:   strings.Contains(all, "version"),
+		sending:   strings.Contains(all, "sending_"),
+		age:       strings.Contains(all, "age_category"),
+	}
+	return c.set, nil
+}
+
+type compiler struct {
+	file  string
+	lines []string
+	set   *Set
+	errs  ErrorList
+}
+
+func (c *compiler) errorf(p Pos, format string, args ...any) {
+	c.errs = append(c.errs, &Error{File: c.file, Pos: p, Msg: fmt.Sprintf(format, args...)})
+}
+
+func validColumnName(s string) bool {
+	if s == "" || len(s) > 128 || s[0] == '_' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_' || b == '.' || b == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *compiler) dataset(rd rawDataset) {
+	d := &dataset{Dataset: Dataset{Name: rd.name.text, Description: rd.description, Each: "message"}}
+	if rd.name.exists && !validColumnName(rd.name.text) {
+		c.errorf(rd.name.pos, "dataset name %q: use letters, digits, _ . - (not starting with _)", rd.name.text)
+	}
+	if rd.each.exists {
+		e := strings.TrimSpace(rd.each.text)
+		d.Each = e
+		switch {
+		case e == "message":
+		case isSegmentName(e):
+			if e[0] == 'Z' && e != "ZDI" || !keptSegments[e] {
+				c.errorf(rd.each.pos, "each: segment %s does not survive de-identification", e)
+			}
+			d.unit, d.format, d.segment = unitSegment, fmtHL7, e
+		default:
+			fp, err := parseFHIRPath(e, false)
+			if err != nil {
+				c.errorf(rd.each.pos, "each: %v (want message, an HL7 segment, a FHIR resource type or a repeating FHIR path)", err)
+				break
+			}
+			d.format, d.each = fmtFHIR, fp
+			if len(fp.steps) == 0 {
+				d.unit = unitResource
+			} else {
+				d.unit = unitFHIRPath
+				last := fp.steps[len(fp.steps)-1]
+				if !last.repeating || last.index >= 0 || last.system != "" {
+					c.errorf(rd.each.pos, "each: %s does not repeat; row paths must end at a repeating element", e)
+				}
+			}
+		}
+	}
+	if rd.when.exists {
+		d.when = c.expr(rd.when, &dataset{unit: unitMessage, format: d.format, each: d.each}, kindBool, false, nil)
+	}
+	if rd.where.exists {
+		if d.unit == unitMessage {
+			c.errorf(rd.where.pos, "where filters rows of a segment or FHIR each; use when for whole messages")
+		}
+		d.where = c.expr(rd.where, d, kindBool, false, nil)
+	}
+	cnames := map[string]bool{}
+	for _, rc := range rd.columns {
+		col := &column{Column: Column{Name: rc.name.text, From: rc.from.text}, path: -1, fromPos: rc.from.pos}
+		if rc.name.exists {
+			if !validColumnName(rc.name.text) {
+				c.errorf(rc.name.pos, "column name %q: use letters, digits, _ . - (not starting with _, which is reserved)", rc.name.text)
+			}
+			if cnames[rc.name.text] {
+				c.errorf(rc.name.pos, "duplicate column %q in dataset %q", rc.name.text, d.Name)
+			}
+			cnames[rc.name.text] = true
+		}
+		if rc.typ.exists {
+			t, ok := parseColType(rc.typ.text)
+			if !ok {
+				c.errorf(rc.typ.pos, "unknown column type %q (want string, int64, float64, bool or timestamp)", rc.typ.text)
+			}
+			col.Type = t
+		}
+		if rc.from.exists && col.Type != 0 {
+			c.column(d, col, rc.from)
+		}
+		d.cols = append(d.cols, col)
+		d.Columns = append(d.Columns, col.Column)
+	}
+	c.set.datasets = append(c.set.datasets, d)
+}
+
+// column compiles a column source: a bare HL7 or FHIR path, or an expression.
+func (c *compiler) column(d *dataset, col *column, from rawScalar) {
+	src := strings.TrimSpace(from.text)
+	bare := false
+	if isHL7Path(src) && !strings.ContainsAny(src, " ()\"'+*/") {
+		bare = true
+	} else if looksFHIRPath(src) {
+		bare = true
+	}
+	if bare {
+		k, err := c.path(src, d, true)
+		if err != nil {
+			c.errorf(from.pos, "column %q: %v", col.Name, err)
+			return
+		}
+		col.path = k
+		ref := c.set.paths[k]
+		if ref.date {
+			switch col.Type {
+			case String, Timestamp:
+				c.errorf(from.pos, "column %q would expose a full date: %s is a date/time element; use type int64 with year(%s(%q))",
+					col.Name, src, map[bool]string{true: "field", false: "fhir"}[ref.hl7 != nil], src)
+				return
+			case Int64:
+				col.asYear = true
+			default:
+				c.errorf(from.pos, "column %q: %s is a date/time element; use type int64 with year()", col.Name, src)
+			}
+		} else if col.Type == Timestamp {
+			c.errorf(from.pos, "column %q: a timestamp column needs an expression that returns a time, not the path %s", col.Name, src)
+		}
+		return
+	}
+	want := map[ColType]exprKind{String: kindString, Int64: kindInt, Float64: kindFloat, Bool: kindBool, Timestamp: kindTime}[col.Type]
+	col.prog = c.expr(from, d, want, true, &col.refs)
+	if col.prog != nil {
+		col.progKind = col.prog.Node().Type().Kind()
+	}
+}
+
+// path registers a path read in dataset context d and returns its index.
+func (c *compiler) path(src string, d *dataset, leaf bool) (int, error) {
+	ref := pathRef{rel: -1}
+	if isHL7Path(src) {
+		if d.format == fmtFHIR {
+			return 0, fmt.Errorf("HL7 path %q in a FHIR dataset (each: %s)", src, d.Each)
+		}
+		hp, err := checkHL7Path(src)
+		if err != nil {
+			return 0, err
+		}
+		ref.hl7, ref.date = &hp, hp.date
+	} else {
+		if d.format == fmtHL7 {
+			return 0, fmt.Errorf("FHIR path %q in an HL7 dataset (each: %s)", src, d.Each)
+		}
+		fp, err := parseFHIRPath(src, leaf)
+		if err != nil {
+			return 0, err
+		}
+		ref.fhir, ref.date = fp, fp.date
+		if d.each != nil && fp.hasPrefix(d.each) {
+			ref.rel = len(d.each.steps)
+		}
+	}
+	c.set.paths = append(c.set.paths, ref)
+	return len(c.set.paths) - 1, nil
+}
+
+type exprKind uint8
+
+const (
+	kindBool exprKind = iota
+	kindString
+	kindInt
+	kindFloat
+	kindTime
+)
+
+var timeType = reflect.TypeOf(time.Time{})
+
+// exprPos maps a rune offset inside a scalar's text to a file position.
+func (c *compiler) exprPos(s rawScalar, off int) Pos {
+	text := []rune(s.text)
+	if off > len(text) {
+		off = len(text)
+	}
+	line, col := 0, 0
+	for _, r := range text[:off] {
+		if r == '\n' {
+			line++
+			col = 0
+		} else {
+			col++
+		}
+	}
+	if s.node != nil && (s.node.Style == yaml.LiteralStyle || s.node.Style == yaml.FoldedStyle) {
+		// block scalar: find the text line in the source to learn its indentation
+		l := s.pos.Line + line
+		indent := 0
+		if l-1 < len(c.lines) && l >= 1 {
+			src := c.lines[l-1]
+			indent = len(src) - len(strings.TrimLeft(src, " "))
+		}
+		return Pos{l, indent + col + 1}
+	}
+	if line > 0 {
+		return Pos{s.pos.Line + line, col + 1}
+	}
+	return Pos{s.pos.Line, s.pos.Col + col}
+}
+
+// expr compiles an expression in dataset context d. output says the value
+// is written to a column (so full dates must go through year()).
+func (c *compiler) expr(s rawScalar, d *dataset, want exprKind, output bool, refs *[]int) *vm.Program {
+	if !s.exists {
+		return nil
+	}
+	p := &patcher{c: c, d: d, inYear: map[int]bool{}}
+	opts := []expr.Option{expr.Env(env{}), expr.Patch(p), expr.MaxNodes(2000), expr.DisableBuiltin("now")}
+	if want == kindBool {
+		opts = append(opts, expr.AsBool())
+	}
+	prog, err := expr.Compile(s.text, opts...)
+	if len(p.errs) > 0 {
+		for _, e := range p.errs {
+			c.errs = append(c.errs, &Error{File: c.file, Pos: c.exprPos(s, e.off), Msg: e.msg})
+		}
+		return nil
+	}
+	if err != nil {
+		var fe *file.Error
+		off := 0
+		msg := err.Error()
+		if errors.As(err, &fe) {
+			off, msg = fe.From, fe.Message
+		}
+		c.errs = append(c.errs, &Error{File: c.file, Pos: c.exprPos(s, off), Msg: msg})
+		return nil
+	}
+	if output {
+		for _, k := range p.dates {
+			if !p.inYear[k.idx] {
+				ref := c.set.paths[k.idx]
+				src := ""
+				if ref.hl7 != nil {
+					src = ref.hl7.src
+				} else {
+					src = ref.fhir.src
+				}
+				c.errs = append(c.errs, &Error{File: c.file, Pos: c.exprPos(s, k.off),
+					Msg: fmt.Sprintf("column would expose a full date: %s is a date/time element; wrap it in year(...)", src)})
+			}
+		}
+	}
+	t := prog.Node().Type()
+	if want != kindBool && t != nil && t.Kind() != reflect.Interface {
+		ok := false
+		switch want {
+		case kindString:
+			ok = t.Kind() == reflect.String
+		case kindInt:
+			ok = t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64 || t.Kind() == reflect.Float64
+		case kindFloat:
+			ok = t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64 || t.Kind() == reflect.Float64
+		case kindTime:
+			ok = t == timeType
+		}
+		if !ok {
+			c.errs = append(c.errs, &Error{File: c.file, Pos: s.pos,
+				Msg: fmt.Sprintf("type error: expression returns %s, column wants %s", exprTypeName(t), [...]string{"bool", "string", "int64", "float64", "timestamp"}[want])})
+			return nil
+		}
+	}
+	if refs != nil {
+		*refs = p.refs
+	}
+	return prog
+}
+
+func exprTypeName(t reflect.Type) string {
+	switch {
+	case t == timeType:
+		return "timestamp"
+	case t.Kind() == reflect.String:
+		return "string"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
+		return "int"
+	case t.Kind() == reflect.Float64:
+		return "float64"
+	case t.Kind() == reflect.Bool:
+		return "bool"
+	}
+	return t.String()
+}
+
+type patchErr struct {
+	off int
+	msg string
+}
+
+type dateRef struct{ idx, off int }
+
+// patcher vets field(), fhir(), code(), any_code(), has() and lookup()
+// calls and compiles them to indexed calls.
+type patcher struct {
+	c      *compiler
+	d      *dataset
+	errs   []patchErr
+	refs   []int
+	dates  []dateRef
+	inYear map[int]bool
+}
+
+func (p *patcher) errorf(n ast.Node, format string, args ...any) {
+	p.errs = append(p.errs, patchErr{off: n.Location().From, msg: fmt.Sprintf(format, args...)})
+}
+
+func (p *patcher) literal(call *ast.CallNode, i int, what string) (string, bool) {
+	if i >= len(call.Arguments) {
+		p.errorf(call, "%s needs %d arguments", what, i+1)
+		return "", false
+	}
+	s, ok := call.Arguments[i].(*ast.StringNode)
+	if !ok {
+		p.errorf(call.Arguments[i], "%s: argument %d must be a string literal (paths are checked when the rules compile)", what, i+1)
+		return "", false
+	}
+	return s.Value, true
+}
+
+func indexCall(name string, k int) *ast.CallNode {
+	return &ast.CallNode{Callee: &ast.IdentifierNode{Value: name}, Arguments: []ast.Node{&ast.IntegerNode{Value: k}}}
+}
+
+// Visit implements ast.Visitor (post-order: arguments are patched first).
+func (p *patcher) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if strings.HasPrefix(n.Value, "__") {
+			p.errorf(n, "%s is reserved", n.Value)
+		}
+	case *ast.CallNode:
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return
+		}
+		switch id.Value {
+		case "field", "fhir", "has":
+			if len(n.Arguments) != 1 {
+				p.errorf(n, "%s() takes one path", id.Value)
+				return
+			}
+			src, ok := p.literal(n, 0, id.Value+"()")
+			if !ok {
+				return
+			}
+			if id.Value == "field" && !isHL7Path(src) {
+				p.errorf(n.Arguments[0], "field(%q): not an HL7 path (SEG-n[.c[.s]]); use fhir() for FHIR paths", src)
+				return
+			}
+			if id.Value == "fhir" && isHL7Path(src) {
+				p.errorf(n.Arguments[0], "fhir(%q): an HL7 path; use field()", src)
+				return
+			}
+			k, err := p.c.path(src, p.d, true)
+			if err != nil {
+				p.errorf(n.Arguments[0], "%v", err)
+				return
+			}
+			p.refs = append(p.refs, k)
+			if id.Value == "has" {
+				ast.Patch(node, indexCall("__has", k))
+				return
+			}
+			if p.c.set.paths[k].date {
+				p.dates = append(p.dates, dateRef{k, n.Arguments[0].Location().From})
+			}
+			ast.Patch(node, indexCall("__field", k))
+		case "year":
+			if len(n.Arguments) == 1 {
+				if inner, ok := n.Arguments[0].(*ast.CallNode); ok {
+					if cid, ok := inner.Callee.(*ast.IdentifierNode); ok && cid.Value == "__field" {
+						if in, ok := inner.Arguments[0].(*ast.IntegerNode); ok {
+							p.inYear[in.Value] = true
+						}
+					}
+				}
+			}
+		case "code", "any_code":
+			src, ok := p.literal(n, 0, id.Value+"()")
+			if !ok {
+				return
+			}
+			sys, ok := p.literal(n, 1, id.Value+"()")
+			if !ok {
+				return
+			}
+			k, err := p.c.path(src, p.d, false)
+			if err != nil {
+				p.errorf(n.Arguments[0], "%v", err)
+				return
+			}
+			ref := p.c.set.paths[k]
+			if ref.hl7 != nil && (ref.hl7.p.Comp != 0 || ref.hl7.p.Rep != 0) {
+				p.errorf(n.Arguments[0], "%s(%q): name a coded field (CE/CWE) such as DG1-3, without component", id.Value, src)
+				return
+			}
+			if ref.fhir != nil && ref.fhir.typ != "CodeableConcept" && ref.fhir.typ != "Coding" {
+				p.errorf(n.Arguments[0], "%s(%q): the path must end at a CodeableConcept or Coding, not %s", id.Value, src, ref.fhir.typ)
+				return
+			}
+			m := codeMatch{path: k, system: canonSystem(sys)}
+			if id.Value == "any_code" {
+				if len(n.Arguments) != 3 {
+					p.errorf(n, "any_code(path, system, [prefixes...]) takes three arguments")
+					return
+				}
+				arr, ok := n.Arguments[2].(*ast.ArrayNode)
+				if !ok {
+					p.errorf(n.Arguments[2], "any_code(): the code prefixes must be a list of string literals")
+					return
+				}
+				for _, e := range arr.Nodes {
+					s, ok := e.(*ast.StringNode)
+					if !ok || s.Value == "" {
+						p.errorf(e, "any_code(): each code prefix must be a non-empty string literal")
+						return
+					}
+					m.prefixes = append(m.prefixes, s.Value)
+				}
+				if len(m.prefixes) == 0 {
+					p.errorf(n.Arguments[2], "any_code(): empty prefix list")
+					return
+				}
+			} else if len(n.Arguments) != 2 {
+				p.errorf(n, "code(path, system) takes two arguments")
+				return
+			}
+			p.c.set.codes = append(p.c.set.codes, m)
+			p.refs = append(p.refs, k)
+			if id.Value == "code" {
+				ast.Patch(node, indexCall("__code", len(p.c.set.codes)-1))
+			} else {
+				ast.Patch(node, indexCall("__any_code", len(p.c.set.codes)-1))
+			}
+		case "lookup":
+			t, ok := p.literal(n, 0, "lookup()")
+			if !ok {
+				return
+			}
+			if _, ok := p.c.set.tables[t]; !ok {
+				p.errorf(n.Arguments[0], "lookup(): no table %q in tables:", t)
+			}
+		}
+	}
+}
+
+// canonicalVersion hashes the YAML document without comments or styles.
+func canonicalVersion(src []byte) string {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		sum := sha256.Sum256(src)
+		return hex.EncodeToString(sum[:6])
+	}
+	var strip func(n *yaml.Node)
+	strip = func(n *yaml.Node) {
+		n.HeadComment, n.LineComment, n.FootComment = "", "", ""
+		n.Style = 0
+		for _, c := range n.Content {
+			strip(c)
+		}
+	}
+	strip(&doc)
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		out = src
+	}
+	sum := sha256.Sum256(out)
+	return hex.EncodeToString(sum[:6])
+}
+
+// looksFHIRPath reports whether a column source is a bare FHIR path
+// (Resource.element..., with optional [n] and where(system='...')) rather
+// than an expression.
+func looksFHIRPath(s string) bool {
+	i := strings.IndexByte(s, '.')
+	if i <= 0 || !fhir.IsResourceType(s[:i]) {
+		return false
+	}
+	for j := 0; j < len(s); j++ {
+		c := s[j]
+		switch {
+		case strings.HasPrefix(s[j:], "where("):
+			end := strings.IndexByte(s[j:], ')')
+			if end < 0 {
+				return false
+			}
+			j += end
+		case isIdentByte(c) || c == '.' || c == '[' || c == ']':
+		default:
+			return false
+		}
+	}
+	return true
+}
