@@ -1,0 +1,339 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/safeharbor/safeharbor/deid"
+	"github.com/safeharbor/safeharbor/fhir"
+	"github.com/safeharbor/safeharbor/hl7"
+)
+
+func init() {
+	register(command{name: "deid", summary: "de-identify HL7v2, FHIR or text files (Safe Harbor)", run: runDeid})
+}
+
+// input formats of `safeharbor deid`
+const (
+	fmtAuto  = "auto"
+	fmtHL7   = "hl7v2"
+	fmtFHIR  = "fhir"
+	fmtText  = "text"
+	fmtMLLP  = "mllp"   // detected: MLLP-framed HL7v2
+	fmtNDJSN = "ndjson" // detected: FHIR Bulk Data NDJSON
+)
+
+type deidRun struct {
+	eng       *deid.Engine
+	format    string
+	keepGoing bool
+	report    deid.Report
+	stderr    io.Writer
+	failures  int
+	progress  bool
+	lastProg  time.Time
+	done      int
+}
+
+func runDeid(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("deid", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", fmtAuto, "input format: auto, hl7v2, fhir or text")
+	keyFile := fs.String("key-file", os.Getenv("SAFEHARBOR_KEY_FILE"), "file with the secret key (≥ 32 bytes, mode 0600); env SAFEHARBOR_KEY_FILE")
+	profile := fs.String("profile", "safe-harbor", "safe-harbor (dates to year) or shift (per-patient date shift; NOT Safe Harbor)")
+	outDir := fs.String("out-dir", "", "write one output file per input file here (same base name) instead of stdout")
+	reportFile := fs.String("report", "", "write a JSON report of counts per identifier category and action (never values)")
+	keepGoing := fs.Bool("keep-going", false, "report bad inputs and go on with the rest (exit 1 at the end)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: safeharbor deid [--format auto|hl7v2|fhir|text] --key-file KEY [--profile safe-harbor|shift] [--out-dir DIR] [--report FILE] [--keep-going] [FILE... | -]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	switch *format {
+	case fmtAuto, fmtHL7, fmtFHIR, fmtText:
+	default:
+		fmt.Fprintf(stderr, "safeharbor deid: unknown --format %q (want auto, hl7v2, fhir or text)\n", *format)
+		return exitUsage
+	}
+	prof, err := deid.ParseProfile(*profile)
+	if err != nil {
+		fmt.Fprintf(stderr, "safeharbor deid: %v\n", err)
+		return exitUsage
+	}
+	key, err := deid.LoadKeyFile(*keyFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "safeharbor deid: %v\n", err)
+		return exitUsage
+	}
+	eng, err := deid.New(deid.Config{Key: key, Profile: prof})
+	if err != nil {
+		fmt.Fprintf(stderr, "safeharbor deid: %v\n", err)
+		return exitUsage
+	}
+	if prof == deid.Shift {
+		fmt.Fprintln(stderr, "safeharbor deid: WARNING: the shift profile is not HIPAA Safe Harbor (it needs an expert determination); outputs are labelled")
+	}
+	if *outDir != "" {
+		if err := os.MkdirAll(*outDir, 0o750); err != nil {
+			fmt.Fprintf(stderr, "safeharbor deid: --out-dir: %v\n", err)
+			return exitUsage
+		}
+	}
+	r := &deidRun{eng: eng, format: *format, keepGoing: *keepGoing, stderr: stderr, progress: isTerminal(stderr)}
+	files := fs.Args()
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	seen := map[string]bool{}
+	for _, name := range files {
+		var data []byte
+		var err error
+		if name == "-" {
+			data, err = io.ReadAll(stdin)
+		} else {
+			data, err = os.ReadFile(name)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, errors.Unwrap(err))
+			r.failures++
+			if !r.keepGoing {
+				return exitFail
+			}
+			continue
+		}
+		var out io.Writer = stdout
+		var f *os.File
+		if *outDir != "" {
+			base := filepath.Base(name)
+			if name == "-" {
+				base = "stdin"
+			}
+			if seen[base] {
+				fmt.Fprintf(stderr, "%s: another input has the same base name; its output would be overwritten\n", name)
+				return exitUsage
+			}
+			seen[base] = true
+			f, err = os.OpenFile(filepath.Join(*outDir, base), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
+			if err != nil {
+				fmt.Fprintf(stderr, "%s: output: %v\n", name, err)
+				return exitFail
+			}
+			out = f
+		}
+		bw := bufio.NewWriterSize(out, 256<<10)
+		ok := r.file(name, data, bw)
+		if err := bw.Flush(); err != nil {
+			fmt.Fprintf(stderr, "%s: writing output: %v\n", name, err)
+			ok = false
+		}
+		if f != nil {
+			if err := f.Close(); err != nil {
+				ok = false
+			}
+		}
+		if !ok && !r.keepGoing {
+			r.writeReport(*reportFile)
+			return exitFail
+		}
+	}
+	if r.progress {
+		fmt.Fprintf(stderr, "\r\033[K")
+	}
+	if err := r.writeReport(*reportFile); err != nil {
+		fmt.Fprintf(stderr, "safeharbor deid: --report: %v\n", err)
+		return exitFail
+	}
+	if r.failures > 0 {
+		fmt.Fprintf(stderr, "safeharbor deid: %d input(s) failed, %d de-identified\n", r.failures, r.report.Messages)
+		return exitFail
+	}
+	return exitOK
+}
+
+func (r *deidRun) writeReport(path string) error {
+	if path == "" {
+		return nil
+	}
+	r.report.Failed = r.failures
+	b, err := json.MarshalIndent(&r.report, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o640)
+}
+
+// fail reports one failure: file, index and the error (which carries
+// positions only). It returns whether processing may go on.
+func (r *deidRun) fail(name string, index int, err error) bool {
+	r.failures++
+	if index > 0 {
+		fmt.Fprintf(r.stderr, "%s: message %d: %v\n", name, index, err)
+	} else {
+		fmt.Fprintf(r.stderr, "%s: %v\n", name, err)
+	}
+	return r.keepGoing
+}
+
+func (r *deidRun) tick(name string) {
+	r.done++
+	if !r.progress || r.done%256 != 0 {
+		return
+	}
+	if now := time.Now(); now.Sub(r.lastProg) > 250*time.Millisecond {
+		r.lastProg = now
+		fmt.Fprintf(r.stderr, "\r\033[K%s: %d de-identified", filepath.Base(name), r.done)
+	}
+}
+
+// detect returns the format of one file's content.
+func detect(data []byte) string {
+	b := bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
+	b = bytes.TrimLeft(b, " \t\r\n")
+	switch {
+	case len(b) == 0:
+		return fmtText
+	case b[0] == 0x0B:
+		return fmtMLLP
+	case bytes.HasPrefix(b, []byte("MSH")) || bytes.HasPrefix(b, []byte("FHS")) || bytes.HasPrefix(b, []byte("BHS")):
+		return fmtHL7
+	case b[0] == '{':
+		// one resource (possibly pretty-printed), or NDJSON: several lines each a resource
+		if _, err := fhir.Parse(b); err == nil {
+			return fmtFHIR
+		}
+		if nl := bytes.IndexByte(b, '\n'); nl > 0 {
+			if _, err := fhir.Parse(bytes.TrimSpace(b[:nl])); err == nil {
+				return fmtNDJSN
+			}
+		}
+		return fmtFHIR // let the FHIR reader report where the JSON is bad
+	}
+	return fmtText
+}
+
+func (r *deidRun) file(name string, data []byte, out *bufio.Writer) bool {
+	format := r.format
+	if format == fmtAuto {
+		format = detect(data)
+	} else if format == fmtHL7 && detect(data) == fmtMLLP {
+		format = fmtMLLP
+	} else if format == fmtFHIR && detect(data) == fmtNDJSN {
+		format = fmtNDJSN
+	}
+	switch format {
+	case fmtHL7:
+		return r.hl7Stream(name, data, out, false)
+	case fmtMLLP:
+		return r.hl7Stream(name, data, out, true)
+	case fmtFHIR:
+		return r.fhirDoc(name, 0, data, out)
+	case fmtNDJSN:
+		ok := true
+		err := fhir.SplitNDJSON(data, func(line int, raw []byte) error {
+			if !r.fhirDoc(name, line, raw, out) {
+				ok = false
+				if !r.keepGoing {
+					return errStop
+				}
+			}
+			return nil
+		})
+		if err != nil && err != errStop {
+			return r.fail(name, 0, err) && ok
+		}
+		return ok
+	default:
+		out.Write(r.eng.Text(nil, data, &r.report))
+		r.tick(name)
+		return true
+	}
+}
+
+var errStop = errors.New("stop")
+
+func (r *deidRun) hl7Stream(name string, data []byte, out *bufio.Writer, mllp bool) bool {
+	ok := true
+	var next func() ([]byte, int, error)
+	if mllp {
+		mr := hl7.NewMLLPReader(bytes.NewReader(data), 0)
+		next = func() ([]byte, int, error) { m, err := mr.ReadMessage(); return m, mr.Frames(), err }
+	} else {
+		sc := hl7.NewScanner(bytes.NewReader(data), 0)
+		next = func() ([]byte, int, error) { m, err := sc.Next(); return m, sc.Index(), err }
+	}
+	var m hl7.Message
+	buf := make([]byte, 0, 64<<10)
+	for {
+		raw, idx, err := next()
+		if err == io.EOF {
+			return ok
+		}
+		if err != nil {
+			ok = false
+			if !r.fail(name, idx, err) || errors.Is(err, hl7.ErrFrameTruncated) {
+				return false
+			}
+			continue
+		}
+		if err := m.Reset(raw); err != nil {
+			ok = false
+			if !r.fail(name, idx, err) {
+				return false
+			}
+			continue
+		}
+		if _, err := r.eng.HL7(&m, &r.report); err != nil {
+			ok = false
+			if !r.fail(name, idx, err) {
+				return false
+			}
+			continue
+		}
+		buf = m.AppendTo(buf[:0])
+		if mllp {
+			buf = hl7.AppendMLLP(nil, buf)
+		}
+		out.Write(buf)
+		r.tick(name)
+	}
+}
+
+func (r *deidRun) fhirDoc(name string, line int, data []byte, out *bufio.Writer) bool {
+	v, err := fhir.Parse(data)
+	if err == nil {
+		_, err = r.eng.FHIR(v, &r.report)
+	}
+	if err != nil {
+		if line > 0 {
+			r.failures++
+			fmt.Fprintf(r.stderr, "%s: line %d: %v\n", name, line, err)
+			return false
+		}
+		r.fail(name, 0, err)
+		return false
+	}
+	out.Write(v.AppendJSON(nil))
+	out.WriteByte('\n')
+	r.tick(name)
+	return true
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
