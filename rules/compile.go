@@ -412,10 +412,12 @@ func (c *compiler) exprPos(s rawScalar, off int) Pos {
 	if s.node != nil && (s.node.Style == yaml.LiteralStyle || s.node.Style == yaml.FoldedStyle) {
 		// block scalar: find the text line in the source to learn its indentation
 		l := s.pos.Line + line
+		lines := strings.Split(s.text, "\n")
+		own := len(lines[line]) - len(strings.TrimLeft(lines[line], " "))
 		indent := 0
 		if l-1 < len(c.lines) && l >= 1 {
 			src := c.lines[l-1]
-			indent = len(src) - len(strings.TrimLeft(src, " "))
+			indent = len(src) - len(strings.TrimLeft(src, " ")) - own
 		}
 		return Pos{l, indent + col + 1}
 	}
