@@ -48,7 +48,7 @@ func (s *Scrubber) ScrubString(text string, known *Known, counts *Counts) string
 // are, so scrubbing is idempotent. Valid UTF-8 input gives valid UTF-8 output
 // (replacements start and end on ASCII bytes).
 func (s *Scrubber) Scrub(dst, text []byte, known *Known, counts *Counts) []byte {
-	sc := scanner{s: s, src: text, dst: dst, counts: counts, lastRep: -1}
+	sc := scanner{s: s, src: text, dst: dst, counts: counts, lastRep: -1, nameEnd: -1}
 	if known != nil && (known.ntok > 0 || len(known.digits) > 0 || len(known.dates) > 0) {
 		sc.known = known
 	}
@@ -64,6 +64,7 @@ type scanner struct {
 	counts  *Counts
 	last    int // src[:last] has been emitted
 	lastRep int // end of the last replacement (or tag), -1 none
+	nameEnd int // end of the last [NAME] replacement or tag, -1 none
 
 	cue     cueKind
 	cueCat  Category
@@ -124,6 +125,9 @@ func (sc *scanner) rep(i, e int, cat Category, mid bool) bool {
 	sc.dst = append(sc.dst, cat.Tag()...)
 	sc.last = e
 	sc.lastRep = e
+	if cat == Name {
+		sc.nameEnd = e
+	}
 	if sc.counts != nil {
 		sc.counts[cat]++
 	}
@@ -182,6 +186,9 @@ func (sc *scanner) run() {
 			if e := tagAt(src, i); e > 0 {
 				sc.reset()
 				sc.lastRep = e
+				if string(src[i:e]) == "[NAME]" {
+					sc.nameEnd = e // same context as when the name was replaced
+				}
 				i = e
 				continue
 			}
@@ -1092,6 +1099,13 @@ func (sc *scanner) word(i, j int, h uint64) int {
 	tok := src[i:j]
 	info, inTable := lookupH(tok, h)
 	capital := isUpper(tok[0])
+	// A capitalized word right after a name ("[NAME] Haddad" when only the
+	// given name was known) continues it.
+	if sc.nameEnd >= 0 && i == sc.nameEnd+1 && src[sc.nameEnd] == ' ' && capital && !inTable && allAlpha(tok) {
+		if e := sc.nameSpan(i, false); e > 0 && sc.rep(i, e, Name, false) {
+			return e
+		}
+	}
 	// Names after a cue.
 	if (sc.cue == cueTitle || sc.cue == cueName) && capital && !inTable && allAlpha(tok) {
 		if e := sc.nameSpan(i, sc.cue == cueTitle); e > 0 && sc.rep(i, e, Name, false) {
@@ -1233,11 +1247,35 @@ func (sc *scanner) nameSpan(i int, allCaps bool) int {
 		}
 		q := sc.tokEnd(p)
 		if !sc.nameTok(p, q, allCaps) {
-			return end
+			// a lowercase particle ("van der", "de la", "bin") continues a
+			// name when a capitalized name part follows it
+			r := q
+			for k := 0; k < 2 && isParticle(sc.src[p:r]) && sc.at(r) == ' '; k++ {
+				p2 := r + 1
+				q2 := sc.tokEnd(p2)
+				if sc.nameTok(p2, q2, allCaps) {
+					q = q2
+					r = -1
+					break
+				}
+				p, r = p2, q2
+			}
+			if r != -1 {
+				return end
+			}
 		}
 		end = q
 	}
 	return end
+}
+
+// isParticle reports whether tok is a lowercase surname particle.
+func isParticle(tok []byte) bool {
+	switch string(tok) {
+	case "van", "von", "der", "den", "de", "del", "della", "la", "le", "da", "di", "du", "dos", "das", "bin", "ibn", "al", "el", "ten", "ter", "st":
+		return true
+	}
+	return false
 }
 
 func (sc *scanner) tokStart(e int) int {

@@ -114,6 +114,10 @@ func TestIDs(t *testing.T) {
 		{"Submitter Alt Patient ID: AltPID1234, next", "Submitter Alt Patient ID: [ID], next"},
 		{"ID: AB1234", "ID: [ID]"},
 		{"Patient ID PX-0042", "Patient ID [ID]"},
+		{"Spoke with child Olga Bianchi (CHD) today", "Spoke with child [NAME] (CHD) today"},
+		{"daughter Maria de la Cruz visited", "daughter [NAME] visited"},
+		{"son Ali bin Hassan called", "son [NAME] called"},
+		{"Spoke with sibling Callum Van der Berg at home", "Spoke with sibling [NAME] at home"},
 	})
 }
 

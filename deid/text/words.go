@@ -65,7 +65,9 @@ func init() {
 		"father", "sister", "brother", "spouse", "named", "called", "friend", "partner", "girlfriend", "boyfriend",
 		"nephew", "niece", "grandson", "granddaughter", "grandmother", "grandfather", "grandma", "grandpa", "aunt",
 		"uncle", "cousin", "guardian", "caregiver", "name", "mom", "dad", "fiance", "fiancee", "roommate",
-		"neighbor", "employer", "pcp", "attending", "physician", "contact", "surname", "nickname", "aka")
+		"neighbor", "employer", "pcp", "attending", "physician", "contact", "surname", "nickname", "aka",
+		"child", "sibling", "parent", "relative", "stepson", "stepdaughter", "stepmother", "stepfather",
+		"grandchild", "godmother", "godfather", "fiancé", "housemate", "landlord", "visitor", "proxy")
 	addWords(wordInfo{cue: cueBy, ttl: 1}, "seen", "signed", "dictated", "reviewed", "authored", "transcribed",
 		"cosigned", "examined", "evaluated", "referred", "accompanied", "verified", "approved", "performed",
 		"ordered", "written", "interpreted", "read", "visited", "brought")
