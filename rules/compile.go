@@ -596,13 +596,7 @@ func (p *patcher) Visit(node *ast.Node) {
 			ast.Patch(node, indexCall("__field", k))
 		case "year":
 			if len(n.Arguments) == 1 {
-				if inner, ok := n.Arguments[0].(*ast.CallNode); ok {
-					if cid, ok := inner.Callee.(*ast.IdentifierNode); ok && cid.Value == "__field" {
-						if in, ok := inner.Arguments[0].(*ast.IntegerNode); ok {
-							p.inYear[in.Value] = true
-						}
-					}
-				}
+				p.markYear(n.Arguments[0])
 			}
 		case "code", "any_code":
 			src, ok := p.literal(n, 0, id.Value+"()")
@@ -669,6 +663,29 @@ func (p *patcher) Visit(node *ast.Node) {
 			if _, ok := p.c.set.tables[t]; !ok {
 				p.errorf(n.Arguments[0], "lookup(): no table %q in tables:", t)
 			}
+		}
+	}
+}
+
+// markYear records the paths whose value year() reduces: a field() or
+// fhir() argument, directly or through coalesce().
+func (p *patcher) markYear(n ast.Node) {
+	call, ok := n.(*ast.CallNode)
+	if !ok {
+		return
+	}
+	id, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	switch id.Value {
+	case "__field":
+		if in, ok := call.Arguments[0].(*ast.IntegerNode); ok {
+			p.inYear[in.Value] = true
+		}
+	case "coalesce":
+		for _, a := range call.Arguments {
+			p.markYear(a)
 		}
 	}
 }

@@ -3,7 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
-	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -122,7 +122,7 @@ func TestCompileAcceptsSafeColumns(t *testing.T) {
 }
 
 func TestExampleCompiles(t *testing.T) {
-	s, err := Load(filepath("..", "examples", "rules.yaml"))
+	s, err := Load(filepath.Join("..", "examples", "rules.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,5 +171,3 @@ func TestColumnTypesMatchDatasetNames(t *testing.T) {
 		}
 	}
 }
-
-func filepath(parts ...string) string { return strings.Join(parts, string(os.PathSeparator)) }

@@ -39,6 +39,7 @@ type env struct {
 	AgeCategory func(int) string                    `expr:"age_category"`
 	ZIP3        func(string) string                 `expr:"zip3"`
 	Has         func(string) bool                   `expr:"has"`
+	Coalesce    func(string, string) string         `expr:"coalesce"`
 	XField      func(int) string                    `expr:"__field"`
 	XHas        func(int) bool                      `expr:"__has"`
 	XAnyCode    func(int) bool                      `expr:"__any_code"`
@@ -60,6 +61,14 @@ func year(s string) int {
 		y = y*10 + int(c-'0')
 	}
 	return y
+}
+
+// coalesce returns a unless it is empty, else b.
+func coalesce(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // number parses a decimal number (NaN when s is not one; NaN becomes null).

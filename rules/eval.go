@@ -58,6 +58,7 @@ func (s *Set) NewEvaluator() *Evaluator {
 	e.env.Number = number
 	e.env.AgeCategory = ageCategory
 	e.env.ZIP3 = zip3
+	e.env.Coalesce = coalesce
 	e.env.XField = e.value
 	e.env.XHas = func(k int) bool { return e.value(k) != "" }
 	e.env.XAnyCode = e.anyCode
