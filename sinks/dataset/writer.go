@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"sync"
@@ -170,6 +171,9 @@ type Writer struct {
 	durable  map[SourcePartition]int64
 	nAppend  int
 	closed   bool
+	rowPool  sync.Pool
+	hintRows int   // rows of the last file, to presize builders
+	hintData []int // string data bytes per field of the last file
 }
 
 // NewWriter validates cfg and returns a Writer.
@@ -203,7 +207,7 @@ func NewWriter(cfg Config) (*Writer, error) {
 		cfg.Allocator = memory.DefaultAllocator
 	}
 	cfg.Schema.Columns = append([]Column(nil), cfg.Schema.Columns...)
-	return &Writer{
+	w := &Writer{
 		cfg:     cfg,
 		schema:  cfg.Schema.ArrowSchema(),
 		yearCol: year,
@@ -217,7 +221,9 @@ func NewWriter(cfg Config) (*Writer, error) {
 		bufs:     map[bufKey]*buffer{},
 		appended: map[SourcePartition]int64{},
 		durable:  map[SourcePartition]int64{},
-	}, nil
+	}
+	w.rowPool.New = func() any { return w.NewRow() }
+	return w, nil
 }
 
 // ObjectName returns the object name of the file holding rows first..last of
@@ -226,97 +232,72 @@ func ObjectName(dataset string, year int, source string, partition int32, first,
 	return fmt.Sprintf("dataset=%s/year=%04d/part-%s-%d-%020d-%020d.parquet", dataset, year, source, partition, first, last)
 }
 
-// checkRow validates values against the schema without touching the builders,
-// so a refused row leaves no partial state. It returns the row's year (0 when
-// the processing year applies; the year column only holds years 1-9999) and
-// its estimated size.
-func (w *Writer) checkRow(meta RowMeta, values []any) (int, int64, error) {
-	cols := w.cfg.Schema.Columns
-	if len(values) != len(cols) {
-		return 0, 0, &RowError{Dataset: w.cfg.Name, Meta: meta, Reason: fmt.Sprintf("%d values for %d columns", len(values), len(cols))}
-	}
-	size := int64(len(meta.Source) + len(w.cfg.RulesVersion) + 24)
-	year := 0
-	for i, v := range values {
-		c := &cols[i]
-		if v == nil {
-			if !c.Nullable {
-				return 0, 0, &RowError{Dataset: w.cfg.Name, Meta: meta, Column: c.Name, Reason: "null in a non-nullable column"}
-			}
-			size++
-			continue
-		}
-		ok := false
-		switch c.Type {
-		case String:
-			var s string
-			s, ok = v.(string)
-			size += int64(len(s)) + 4
-		case Int64:
-			switch v.(type) {
-			case int64, int, int32:
-				ok = true
-			}
-			size += 8
-		case Float64:
-			switch v.(type) {
-			case float64, float32:
-				ok = true
-			}
-			size += 8
-		case Bool:
-			_, ok = v.(bool)
-			size++
-		case Timestamp:
-			var t time.Time
-			t, ok = v.(time.Time)
-			if ok && i == w.yearCol {
-				if year = t.UTC().Year(); year < 1 || year > 9999 {
-					return 0, 0, &RowError{Dataset: w.cfg.Name, Meta: meta, Column: c.Name, Reason: "year column outside years 0001-9999"}
-				}
-			}
-			size += 8
-		}
-		if !ok {
-			return 0, 0, &RowError{Dataset: w.cfg.Name, Meta: meta, Column: c.Name, Reason: fmt.Sprintf("want %s, got %T", c.Type, v)}
-		}
-	}
-	return year, size, nil
-}
-
-func (w *Writer) newBuffer(k bufKey, now time.Time) *buffer {
-	rb := array.NewRecordBuilder(w.cfg.Allocator, w.schema)
-	n := len(w.cfg.Schema.Columns)
-	f := rb.Fields()
-	return &buffer{
-		key: k, rb: rb, user: f[:n],
-		src: f[n].(*array.StringBuilder), part: f[n+1].(*array.Int32Builder),
-		off: f[n+2].(*array.Int64Builder), rv: f[n+3].(*array.StringBuilder),
-		started: now,
-	}
-}
-
 // Append adds one row. values holds one value per user column, in schema
 // order: string, int64 (or int, int32), float64 (or float32), bool, time.Time,
-// or nil for null. Offsets must increase within a source partition. When the
-// row's file reaches a roll limit it is written to the store before Append
-// returns; use Durable for the offsets that are then safe to commit.
+// or nil for null. See AppendRow for the semantics; AppendRow with typed
+// setters avoids boxing values and is the faster input path.
 func (w *Writer) Append(ctx context.Context, meta RowMeta, values []any) error {
-	year, size, err := w.checkRow(meta, values)
-	if err != nil {
-		return err
+	r := w.rowPool.Get().(*Row)
+	defer w.rowPool.Put(r)
+	r.Reset(meta)
+	cols := w.cfg.Schema.Columns
+	if len(values) != len(cols) {
+		return &RowError{Dataset: w.cfg.Name, Meta: meta, Reason: fmt.Sprintf("%d values for %d columns", len(values), len(cols))}
 	}
+	for i, v := range values {
+		switch x := v.(type) {
+		case nil:
+			r.SetNull(i)
+		case string:
+			r.SetString(i, x)
+		case int64:
+			r.SetInt64(i, x)
+		case int:
+			r.SetInt64(i, int64(x))
+		case int32:
+			r.SetInt64(i, int64(x))
+		case float64:
+			r.SetFloat64(i, x)
+		case float32:
+			r.SetFloat64(i, float64(x))
+		case bool:
+			r.SetBool(i, x)
+		case time.Time:
+			r.SetTime(i, x)
+		default:
+			r.fail(i, fmt.Sprintf("want %s, got %T", cols[i].Type, v))
+		}
+	}
+	return w.AppendRow(ctx, r)
+}
+
+// AppendRow adds the row staged in r (every column must have been set).
+// Offsets must increase within a source partition. A refused row leaves no
+// trace. When the row's file reaches a roll limit it is written to the store
+// before AppendRow returns; Durable then reports the offsets safe to commit.
+// r can be reused after AppendRow returns.
+func (w *Writer) AppendRow(ctx context.Context, r *Row) error {
+	meta := r.meta
+	if r.err != nil {
+		return r.err
+	}
+	for i, st := range r.state {
+		if st == unset {
+			return &RowError{Dataset: w.cfg.Name, Meta: meta, Column: r.cols[i].Name, Reason: "not set"}
+		}
+	}
+	year := r.year
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
 		return ErrClosed
 	}
 	sp := SourcePartition{meta.Source, meta.Partition}
-	if last, ok := w.appended[sp]; ok && meta.Offset <= last {
-		return &RowError{Dataset: w.cfg.Name, Meta: meta, Reason: fmt.Sprintf("offset not after the last appended offset %d of this partition", last)}
-	}
 	if meta.Offset < 0 {
 		return &RowError{Dataset: w.cfg.Name, Meta: meta, Reason: "negative offset"}
+	}
+	if last, ok := w.appended[sp]; ok && meta.Offset <= last {
+		return &RowError{Dataset: w.cfg.Name, Meta: meta, Reason: fmt.Sprintf("offset not after the last appended offset %d of this partition", last)}
 	}
 	if w.lastBuf == nil || w.lastBuf.key.source != meta.Source || w.lastBuf.key.partition != meta.Partition ||
 		(year != 0 && w.lastBuf.key.year != year) {
@@ -343,29 +324,29 @@ func (w *Writer) Append(ctx context.Context, meta RowMeta, values []any) error {
 	if b.rows == 0 {
 		b.first = meta.Offset
 	}
-	for i, v := range values {
-		bl := b.user[i]
-		if v == nil {
+	size := int64(len(meta.Source) + len(w.cfg.RulesVersion) + 24)
+	for i, bl := range b.user {
+		if r.state[i] == null {
 			bl.AppendNull()
+			size++
 			continue
 		}
-		switch x := v.(type) {
-		case string:
-			bl.(*array.StringBuilder).Append(x)
-		case int64:
-			bl.(*array.Int64Builder).Append(x)
-		case int:
-			bl.(*array.Int64Builder).Append(int64(x))
-		case int32:
-			bl.(*array.Int64Builder).Append(int64(x))
-		case float64:
-			bl.(*array.Float64Builder).Append(x)
-		case float32:
-			bl.(*array.Float64Builder).Append(float64(x))
-		case bool:
-			bl.(*array.BooleanBuilder).Append(x)
-		case time.Time:
-			bl.(*array.TimestampBuilder).Append(arrow.Timestamp(x.UnixMilli()))
+		switch r.cols[i].Type {
+		case String:
+			bl.(*array.StringBuilder).Append(r.str[i])
+			size += int64(len(r.str[i])) + 4
+		case Int64:
+			bl.(*array.Int64Builder).Append(r.num[i])
+			size += 8
+		case Float64:
+			bl.(*array.Float64Builder).Append(math.Float64frombits(uint64(r.num[i])))
+			size += 8
+		case Bool:
+			bl.(*array.BooleanBuilder).Append(r.num[i] != 0)
+			size++
+		case Timestamp:
+			bl.(*array.TimestampBuilder).Append(arrow.Timestamp(r.num[i]))
+			size += 8
 		}
 	}
 	b.src.Append(meta.Source)
@@ -508,6 +489,7 @@ func (w *Writer) flushLocked(ctx context.Context, pick func(*buffer) bool) (Flus
 
 // encode turns a buffer into a Parquet file and resets the buffer.
 func (w *Writer) encode(b *buffer) (encoded, error) {
+	w.rememberSize(b)
 	rec := b.rb.NewRecordBatch()
 	defer rec.Release()
 	info := FileInfo{
