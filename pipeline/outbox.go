@@ -1,0 +1,129 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// outbox buffers messages for the output and DLQ topics; a checkpoint
+// produces them with acks=all before committing the offsets they came from.
+type outbox struct {
+	w      *kafka.Writer
+	m      *Metrics
+	max    int
+	mu     sync.Mutex
+	msgs   []kafka.Message
+	freed  chan struct{} // closed and replaced after every flush
+	closed bool
+}
+
+func newOutbox(cfg Config, m *Metrics) *outbox {
+	return &outbox{
+		w: &kafka.Writer{
+			Addr:         kafka.TCP(cfg.Brokers...),
+			Transport:    cfg.Transport,
+			Balancer:     &kafka.Hash{},
+			RequiredAcks: kafka.RequireAll,
+			BatchSize:    1000,
+			BatchBytes:   16 << 20,
+			BatchTimeout: 5 * time.Millisecond,
+			MaxAttempts:  3,
+		},
+		m:     m,
+		max:   cfg.MaxOutbox,
+		freed: make(chan struct{}),
+	}
+}
+
+// add queues a message, waiting for a checkpoint while the outbox is full.
+func (o *outbox) add(ctx context.Context, p *Pipeline, msg kafka.Message) error {
+	for {
+		o.mu.Lock()
+		if len(o.msgs) < o.max {
+			o.msgs = append(o.msgs, msg)
+			o.mu.Unlock()
+			return nil
+		}
+		freed := o.freed
+		o.mu.Unlock()
+		p.kickCheckpoint()
+		select {
+		case <-ctx.Done():
+			return errStopped
+		case <-freed:
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// flush produces every queued message; on failure they stay queued.
+func (o *outbox) flush(ctx context.Context) error {
+	o.mu.Lock()
+	batch := o.msgs
+	o.msgs = nil
+	o.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	if err := o.w.WriteMessages(ctx, batch...); err != nil {
+		o.mu.Lock()
+		o.msgs = append(batch, o.msgs...)
+		o.mu.Unlock()
+		return err
+	}
+	counts := map[string]int64{}
+	for i := range batch {
+		counts[batch[i].Topic]++
+	}
+	for t, n := range counts {
+		o.m.OutputMessages.Add(n, t)
+	}
+	o.mu.Lock()
+	close(o.freed)
+	o.freed = make(chan struct{})
+	o.mu.Unlock()
+	return nil
+}
+
+func (o *outbox) close() {
+	o.w.Close()
+}
+
+// sourceHeader identifies the input record so consumers of the output topics
+// can drop duplicates after a replay.
+func sourceHeader(msg *kafka.Message) kafka.Header {
+	return kafka.Header{Key: "safeharbor-source",
+		Value: []byte(msg.Topic + "/" + strconv.Itoa(msg.Partition) + "/" + strconv.FormatInt(msg.Offset, 10))}
+}
+
+// outputMessage is the de-identified record for an output topic, keyed by the
+// patient pseudonym so a patient's messages stay in order.
+func outputMessage(topic string, msg *kafka.Message, j *job) kafka.Message {
+	return kafka.Message{Topic: topic, Key: []byte(j.pseudonym), Value: j.out, Headers: []kafka.Header{sourceHeader(msg)}}
+}
+
+// DLQNotice is the JSON value of a DLQ topic message: where the bad record is
+// and why, never what it holds. The record itself is in the vault's dlq/ area.
+type DLQNotice struct {
+	Topic     string `json:"topic"`
+	Partition int    `json:"partition"`
+	Offset    int64  `json:"offset"`
+	Class     string `json:"class"`
+	Format    string `json:"format"`
+	Size      int    `json:"size"`
+	Time      string `json:"time"`
+}
+
+func dlqNotice(topic string, msg *kafka.Message, j *job) kafka.Message {
+	b, _ := json.Marshal(DLQNotice{
+		Topic: msg.Topic, Partition: msg.Partition, Offset: msg.Offset, Class: j.class,
+		Format: j.format.String(), Size: len(msg.Value), Time: time.Now().UTC().Format(time.RFC3339Nano),
+	})
+	return kafka.Message{Topic: topic, Key: []byte(msg.Topic + "/" + strconv.Itoa(msg.Partition)), Value: b,
+		Headers: []kafka.Header{sourceHeader(msg)}}
+}

@@ -1,0 +1,859 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/safeharbor/safeharbor/sinks/dataset"
+	"github.com/safeharbor/safeharbor/sinks/store"
+	"github.com/safeharbor/safeharbor/sinks/vault"
+)
+
+// errStopped is returned when the hard shutdown deadline cut work short.
+var errStopped = errors.New("pipeline: stopped before the work was done")
+
+// ErrConfig is wrapped by configuration errors from New.
+var ErrConfig = errors.New("pipeline: invalid configuration")
+
+// Config configures a Pipeline. Secrets (SASL passwords, TLS keys) live in the
+// Dialer and Transport, which the pipeline never logs.
+type Config struct {
+	// Brokers are the Kafka bootstrap addresses. Required.
+	Brokers []string
+	// Dialer connects consumers and the group coordinator (TLS, SASL); nil means plain TCP.
+	Dialer *kafka.Dialer
+	// Transport connects the producer (TLS, SASL); nil means plain TCP.
+	Transport *kafka.Transport
+	// GroupID is the consumer group. Required.
+	GroupID string
+	// HL7Topic and FHIRTopic are the input topics (at least one). The format
+	// is detected per record from its first bytes; the topic decides only
+	// when the bytes say nothing.
+	HL7Topic, FHIRTopic string
+	// OutputHL7Topic and OutputFHIRTopic, when set, receive the de-identified
+	// messages (ER7 and JSON), produced with acks=all before offsets are committed.
+	OutputHL7Topic, OutputFHIRTopic string
+	// DLQTopic, when set, receives a PHI-free JSON notice per bad record.
+	DLQTopic string
+
+	// Deid de-identifies records (a *deid.Engine). Required.
+	Deid Deidentifier
+	// Rules turns de-identified records into dataset rows; nil means no datasets.
+	Rules Rules
+	// Vault stores every original (and bad records under dlq/). Required.
+	Vault *vault.Vault
+	// VaultWriter bounds vault segments.
+	VaultWriter vault.WriterConfig
+	// Analytics receives the Parquet datasets; required when Rules is set.
+	Analytics store.Store
+	// DatasetMaxRows and DatasetMaxBytes roll Parquet files (0 = dataset defaults).
+	DatasetMaxRows  int
+	DatasetMaxBytes int64
+
+	// Workers parse and de-identify in parallel (default GOMAXPROCS).
+	Workers int
+	// QueueSize bounds the records in flight per partition (default 2048);
+	// the worker queue holds Workers*64.
+	QueueSize int
+	// CheckpointInterval is how often sinks are flushed and offsets committed (default 5s).
+	CheckpointInterval time.Duration
+	// MaxWait bounds a fetch's wait for new data (default 500ms, at most 1s).
+	MaxWait time.Duration
+	// SessionTimeout, RebalanceTimeout and HeartbeatInterval tune the group
+	// (defaults 10s, 20s, 1s).
+	SessionTimeout, RebalanceTimeout, HeartbeatInterval time.Duration
+	// ShutdownTimeout bounds the drain, flush and commit after the context ends (default 30s).
+	ShutdownTimeout time.Duration
+	// MaxOutbox bounds buffered output messages before records wait for a
+	// checkpoint (default 50000).
+	MaxOutbox int
+	// MaxRecordSize: larger records go to the DLQ as too_large (default and
+	// maximum vault.MaxRecordSize).
+	MaxRecordSize int
+	// StartOffset is where a partition without a committed offset starts
+	// (kafka.FirstOffset, the default, or kafka.LastOffset).
+	StartOffset int64
+
+	// Logger receives structured logs without PHI (default slog.Default()).
+	Logger *slog.Logger
+	// Metrics collects the Prometheus metrics (default NewMetrics()).
+	Metrics *Metrics
+}
+
+// job is one record travelling through the pipeline.
+type job struct {
+	msg  kafka.Message
+	done chan struct{}
+	// results, written by a worker before done is closed
+	format    Format
+	class     string
+	pseudonym string
+	msgType   string
+	out       []byte
+	rows      []row
+}
+
+// partState is the pipeline's memory of one input partition, kept across
+// group generations.
+type partState struct {
+	topic     string
+	partition int
+	// owner is the generation the partition is assigned in, nil when not ours (Pipeline.mu).
+	owner *kafka.Generation
+	// committed is the next offset known committed in the group (Pipeline.mu), -1 unknown.
+	committed int64
+
+	mu     sync.Mutex
+	handed int64   // highest offset handed to every sink, -1 none
+	lat    []int64 // record timestamps (unix ns) handed since the last checkpoint
+}
+
+// Pipeline consumes HL7v2 and FHIR records, de-identifies them, stores the
+// originals in the vault and rows in Parquet datasets, and commits an offset
+// only after every output for it is durable.
+type Pipeline struct {
+	cfg Config
+	log *slog.Logger
+	m   *Metrics
+
+	vw       *vault.Writer
+	ds       []*dataset.Writer
+	dsNames  []string
+	out      *outbox
+	topics   []string
+	jobs     chan *job
+	kick     chan struct{}
+	hardCtx  context.Context
+	hardStop context.CancelFunc
+
+	mu      sync.Mutex
+	parts   map[string]*partState
+	failing map[string]string // sink -> error class
+
+	ckMu     sync.Mutex
+	joined   atomic.Bool
+	stopping atomic.Bool
+	running  atomic.Bool
+}
+
+// New validates cfg and builds a Pipeline (no connections are made).
+func New(cfg Config) (*Pipeline, error) {
+	if len(cfg.Brokers) == 0 {
+		return nil, fmt.Errorf("%w: no brokers", ErrConfig)
+	}
+	if cfg.GroupID == "" {
+		return nil, fmt.Errorf("%w: no consumer group", ErrConfig)
+	}
+	if cfg.HL7Topic == "" && cfg.FHIRTopic == "" {
+		return nil, fmt.Errorf("%w: no input topic", ErrConfig)
+	}
+	if cfg.HL7Topic == cfg.FHIRTopic {
+		cfg.FHIRTopic = ""
+	}
+	if cfg.Deid == nil {
+		return nil, fmt.Errorf("%w: no de-identification engine", ErrConfig)
+	}
+	if cfg.Vault == nil {
+		return nil, fmt.Errorf("%w: no vault", ErrConfig)
+	}
+	if cfg.Rules != nil && cfg.Analytics == nil {
+		return nil, fmt.Errorf("%w: rules need an analytics store", ErrConfig)
+	}
+	for _, t := range []string{cfg.OutputHL7Topic, cfg.OutputFHIRTopic, cfg.DLQTopic} {
+		if t != "" && (t == cfg.HL7Topic || t == cfg.FHIRTopic) {
+			return nil, fmt.Errorf("%w: output topic %q is also an input topic", ErrConfig, t)
+		}
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 2048
+	}
+	if cfg.CheckpointInterval <= 0 {
+		cfg.CheckpointInterval = 5 * time.Second
+	}
+	if cfg.MaxWait <= 0 || cfg.MaxWait > time.Second {
+		cfg.MaxWait = 500 * time.Millisecond
+	}
+	if cfg.SessionTimeout <= 0 {
+		cfg.SessionTimeout = 10 * time.Second
+	}
+	if cfg.RebalanceTimeout <= 0 {
+		cfg.RebalanceTimeout = 20 * time.Second
+	}
+	if cfg.HeartbeatInterval <= 0 {
+		cfg.HeartbeatInterval = time.Second
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 30 * time.Second
+	}
+	if cfg.MaxOutbox <= 0 {
+		cfg.MaxOutbox = 50000
+	}
+	if cfg.MaxRecordSize <= 0 || cfg.MaxRecordSize > vault.MaxRecordSize {
+		cfg.MaxRecordSize = vault.MaxRecordSize
+	}
+	if cfg.StartOffset != kafka.LastOffset {
+		cfg.StartOffset = kafka.FirstOffset
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	p := &Pipeline{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		m:       cfg.Metrics,
+		jobs:    make(chan *job, cfg.Workers*64),
+		kick:    make(chan struct{}, 1),
+		parts:   map[string]*partState{},
+		failing: map[string]string{},
+	}
+	for _, t := range []string{cfg.HL7Topic, cfg.FHIRTopic} {
+		if t != "" {
+			p.topics = append(p.topics, t)
+		}
+	}
+	wc := cfg.VaultWriter
+	userOnFlush := wc.OnFlush
+	wc.OnFlush = func(r vault.FlushResult) {
+		p.m.SegmentRecords.Observe(float64(r.Records))
+		if userOnFlush != nil {
+			userOnFlush(r)
+		}
+	}
+	p.vw = cfg.Vault.NewWriter(wc)
+	if cfg.Rules != nil {
+		for _, d := range cfg.Rules.Datasets() {
+			w, err := dataset.NewWriter(dataset.Config{
+				Name: d.Name, Schema: d.Schema, Store: cfg.Analytics, RulesVersion: cfg.Rules.Version(),
+				MaxRows: cfg.DatasetMaxRows, MaxBytes: cfg.DatasetMaxBytes,
+				MaxAge: 24 * time.Hour, // files roll at checkpoints, not by age
+			})
+			if err != nil {
+				return nil, fmt.Errorf("%w: dataset %q: %w", ErrConfig, d.Name, err)
+			}
+			p.ds = append(p.ds, w)
+			p.dsNames = append(p.dsNames, d.Name)
+		}
+	}
+	if cfg.OutputHL7Topic != "" || cfg.OutputFHIRTopic != "" || cfg.DLQTopic != "" {
+		p.out = newOutbox(cfg, p.m)
+	}
+	p.m.Ready.Set(0)
+	return p, nil
+}
+
+// Metrics returns the pipeline's metrics.
+func (p *Pipeline) Metrics() *Metrics { return p.m }
+
+// topicFormat is the format a topic carries when the bytes do not tell.
+func (p *Pipeline) topicFormat(topic string) Format {
+	switch topic {
+	case p.cfg.HL7Topic:
+		return FormatHL7
+	case p.cfg.FHIRTopic:
+		return FormatFHIR
+	}
+	return FormatUnknown
+}
+
+// Ready reports whether the pipeline has joined its group and every sink is healthy.
+func (p *Pipeline) Ready() bool {
+	if !p.joined.Load() || p.stopping.Load() {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.failing) == 0
+}
+
+// FailingSinks lists the sinks currently failing (names only).
+func (p *Pipeline) FailingSinks() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var s []string
+	for k := range p.failing {
+		s = append(s, k)
+	}
+	sort.Strings(s)
+	return s
+}
+
+func (p *Pipeline) sinkFail(sink string, err error) {
+	p.m.SinkErrors.Add(1, sink)
+	p.mu.Lock()
+	_, was := p.failing[sink]
+	p.failing[sink] = "error"
+	p.mu.Unlock()
+	p.m.Ready.Set(0)
+	if !was {
+		// Sink errors name objects (pseudonyms, partitions, offsets) and endpoints, never record content.
+		p.log.Warn("sink failing; not committing until it recovers", "sink", sink, "err", err.Error())
+	}
+}
+
+func (p *Pipeline) sinkOK(sink string) {
+	p.mu.Lock()
+	_, was := p.failing[sink]
+	delete(p.failing, sink)
+	p.mu.Unlock()
+	if was {
+		p.log.Info("sink recovered", "sink", sink)
+	}
+	if p.Ready() {
+		p.m.Ready.Set(1)
+	}
+}
+
+// Handler serves /metrics (Prometheus text format), /healthz and /readyz.
+func (p *Pipeline) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		p.m.WritePrometheus(w)
+	})
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if p.Ready() {
+			io.WriteString(w, "ready\n")
+			return
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+		switch f := p.FailingSinks(); {
+		case p.stopping.Load():
+			io.WriteString(w, "not ready: stopping\n")
+		case len(f) > 0:
+			fmt.Fprintf(w, "not ready: failing sinks %v\n", f)
+		default:
+			io.WriteString(w, "not ready: not in the consumer group yet\n")
+		}
+	})
+	return mux
+}
+
+func partKey(topic string, partition int) string { return topic + "/" + strconv.Itoa(partition) }
+
+func (p *Pipeline) part(topic string, partition int) *partState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k := partKey(topic, partition)
+	ps := p.parts[k]
+	if ps == nil {
+		ps = &partState{topic: topic, partition: partition, committed: -1, handed: -1}
+		p.parts[k] = ps
+	}
+	return ps
+}
+
+// Run consumes until ctx ends, then stops fetching, finishes the records in
+// flight, flushes every sink and commits, within ShutdownTimeout. It returns
+// nil after a clean shutdown.
+func (p *Pipeline) Run(ctx context.Context) error {
+	if !p.running.CompareAndSwap(false, true) {
+		return errors.New("pipeline: Run called twice")
+	}
+	p.hardCtx, p.hardStop = context.WithCancel(context.Background())
+	defer p.hardStop()
+
+	cg, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
+		ID:                p.cfg.GroupID,
+		Brokers:           p.cfg.Brokers,
+		Dialer:            p.cfg.Dialer,
+		Topics:            p.topics,
+		HeartbeatInterval: p.cfg.HeartbeatInterval,
+		SessionTimeout:    p.cfg.SessionTimeout,
+		RebalanceTimeout:  p.cfg.RebalanceTimeout,
+		JoinGroupBackoff:  time.Second,
+		StartOffset:       p.cfg.StartOffset,
+		Timeout:           10 * time.Second,
+	})
+	if err != nil {
+		return fmt.Errorf("pipeline: consumer group: %w", err)
+	}
+
+	var wg sync.WaitGroup
+	for range p.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := newWorker(p)
+			for j := range p.jobs {
+				w.process(j)
+			}
+		}()
+	}
+	ckDone := make(chan struct{})
+	ckCtx, ckStop := context.WithCancel(p.hardCtx)
+	go func() {
+		defer close(ckDone)
+		p.checkpointLoop(ckCtx)
+	}()
+
+	groupDone := make(chan struct{})
+	go func() {
+		defer close(groupDone)
+		p.groupLoop(ctx, cg)
+	}()
+
+	<-ctx.Done()
+	p.stopping.Store(true)
+	p.m.Ready.Set(0)
+	p.log.Info("stopping: finishing records in flight", "deadline", p.cfg.ShutdownTimeout.String())
+	timer := time.AfterFunc(p.cfg.ShutdownTimeout, p.hardStop)
+	defer timer.Stop()
+	// Closing the group ends the generation: partition consumers stop
+	// fetching, drain, flush and commit; then the member leaves the group.
+	closed := make(chan struct{})
+	go func() { cg.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-p.hardCtx.Done():
+	}
+	<-groupDone
+	ckStop()
+	<-ckDone
+	// Anything still buffered (partitions already revoked) is flushed; no commit is possible without a generation.
+	var ferr error
+	if p.hardCtx.Err() == nil {
+		ferr = p.flushAll(p.hardCtx)
+	}
+	close(p.jobs)
+	wg.Wait()
+	for _, w := range p.ds {
+		if _, err := w.Close(p.hardCtx); err != nil && ferr == nil {
+			ferr = err
+		}
+	}
+	if p.out != nil {
+		p.out.close()
+	}
+	if p.hardCtx.Err() != nil {
+		return fmt.Errorf("pipeline: shutdown deadline of %s exceeded: %w", p.cfg.ShutdownTimeout, errStopped)
+	}
+	if ferr != nil {
+		return fmt.Errorf("pipeline: final flush: %w", ferr)
+	}
+	p.log.Info("stopped cleanly")
+	return nil
+}
+
+// groupLoop takes each generation and starts one consumer per assigned partition.
+func (p *Pipeline) groupLoop(ctx context.Context, cg *kafka.ConsumerGroup) {
+	for {
+		gen, err := cg.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, kafka.ErrGroupClosed) {
+				return
+			}
+			p.log.Warn("consumer group", "group", p.cfg.GroupID, "err", err.Error())
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			continue
+		}
+		p.joined.Store(true)
+		if p.Ready() {
+			p.m.Ready.Set(1)
+		}
+		n := 0
+		for topic, as := range gen.Assignments {
+			for _, a := range as {
+				n++
+				gen.Start(func(gctx context.Context) { p.consume(gctx, gen, topic, a) })
+			}
+		}
+		p.log.Info("joined consumer group", "group", p.cfg.GroupID, "generation", gen.ID, "partitions", n)
+	}
+}
+
+// consume reads one partition for one generation.
+func (p *Pipeline) consume(gctx context.Context, gen *kafka.Generation, topic string, a kafka.PartitionAssignment) {
+	ps := p.part(topic, a.ID)
+	p.mu.Lock()
+	ps.owner = gen
+	if a.Offset >= 0 && a.Offset > ps.committed {
+		ps.committed = a.Offset
+	}
+	p.mu.Unlock()
+	start := a.Offset
+	ps.mu.Lock()
+	if ps.handed >= 0 && (start < 0 || ps.handed+1 > start) {
+		// Everything up to handed is already in our sinks (maybe not yet committed).
+		start = ps.handed + 1
+	}
+	last := ps.handed
+	ps.mu.Unlock()
+
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers:        p.cfg.Brokers,
+		Dialer:         p.cfg.Dialer,
+		Topic:          topic,
+		Partition:      a.ID,
+		MinBytes:       1,
+		MaxBytes:       max(16<<20, p.cfg.MaxRecordSize+1<<20),
+		MaxWait:        p.cfg.MaxWait,
+		QueueCapacity:  1024,
+		ReadBackoffMin: 50 * time.Millisecond,
+		ReadBackoffMax: time.Second,
+	})
+	if err := r.SetOffset(start); err != nil {
+		p.log.Error("set offset", "topic", topic, "partition", a.ID, "err", err.Error())
+	}
+	ordered := make(chan *job, p.cfg.QueueSize)
+	seqDone := make(chan struct{})
+	go p.sequence(ps, ordered, seqDone)
+	p.log.Debug("partition assigned", "topic", topic, "partition", a.ID, "start", start, "generation", gen.ID)
+	pstr := strconv.Itoa(a.ID)
+	for {
+		msg, err := r.FetchMessage(gctx)
+		if err != nil {
+			if gctx.Err() != nil {
+				break
+			}
+			p.log.Warn("fetch", "topic", topic, "partition", a.ID, "err", err.Error())
+			select {
+			case <-gctx.Done():
+			case <-time.After(500 * time.Millisecond):
+			}
+			continue
+		}
+		if msg.Offset <= last {
+			continue
+		}
+		last = msg.Offset
+		p.m.RecordsIn.Add(1, topic)
+		p.m.Lag.Set(max(0, msg.HighWaterMark-msg.Offset-1), topic, pstr)
+		j := &job{msg: msg, done: make(chan struct{})}
+		ordered <- j
+		p.jobs <- j
+	}
+	r.Close()
+	close(ordered)
+	<-seqDone
+	// Make what we handed durable and commit it before the partition moves on.
+	cctx, cancel := context.WithTimeout(p.hardCtx, p.cfg.RebalanceTimeout/2)
+	if err := p.checkpoint(cctx); err != nil {
+		p.log.Warn("final checkpoint of revoked partition failed; the next owner replays from the last commit",
+			"topic", topic, "partition", a.ID, "err", errClass(err))
+	}
+	cancel()
+	p.mu.Lock()
+	if ps.owner == gen {
+		ps.owner = nil
+	}
+	p.mu.Unlock()
+	p.log.Debug("partition released", "topic", topic, "partition", a.ID, "generation", gen.ID)
+}
+
+// sequence hands the jobs of one partition to the sinks in offset order.
+func (p *Pipeline) sequence(ps *partState, ordered <-chan *job, done chan<- struct{}) {
+	defer close(done)
+	for j := range ordered {
+		<-j.done
+		if err := p.hand(ps, j); err != nil {
+			// Hard stop: drop the rest (not committed, replayed later).
+			for j := range ordered {
+				<-j.done
+			}
+			return
+		}
+	}
+}
+
+// retry runs fn until it succeeds, fails permanently, or the hard stop.
+func (p *Pipeline) retry(sink string, fn func(attempt int) (permanent bool, err error)) error {
+	backoff := 50 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		perm, err := fn(attempt)
+		if err == nil || perm {
+			return err
+		}
+		p.sinkFail(sink, err)
+		select {
+		case <-p.hardCtx.Done():
+			return errStopped
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// hand writes one processed record to every sink.
+func (p *Pipeline) hand(ps *partState, j *job) error {
+	ctx := p.hardCtx
+	msg := &j.msg
+	rec := vault.Record{
+		Source: msg.Topic, Partition: int32(msg.Partition), Offset: msg.Offset,
+		Pseudonym: j.pseudonym, MessageType: j.msgType, Time: msg.Time, Data: msg.Value,
+	}
+	if !vault.ValidPseudonym(rec.Pseudonym) {
+		rec.Pseudonym = ""
+	}
+	if j.class == "" {
+		err := p.retry("vault", func(attempt int) (bool, error) {
+			_, err := p.vw.Write(ctx, rec)
+			switch {
+			case err == nil:
+				return false, nil
+			case attempt > 0 && errors.Is(err, vault.ErrOffsetOrder):
+				return false, nil // the earlier attempt buffered it; its segment flush failed
+			case errors.Is(err, vault.ErrInvalid):
+				return true, err
+			}
+			return false, err
+		})
+		switch {
+		case errors.Is(err, vault.ErrInvalid):
+			j.class = ClassVaultInvalid
+		case err != nil:
+			return err
+		}
+	}
+	if j.class != "" {
+		rec.Pseudonym, rec.MessageType = "", j.format.String()
+		if len(rec.Data) > vault.MaxRecordSize {
+			rec.Data = rec.Data[:vault.MaxRecordSize]
+		}
+		err := p.retry("vault", func(attempt int) (bool, error) {
+			_, err := p.vw.WriteDLQ(ctx, rec)
+			switch {
+			case err == nil:
+				return false, nil
+			case attempt > 0 && errors.Is(err, vault.ErrOffsetOrder):
+				return false, nil
+			case errors.Is(err, vault.ErrInvalid), errors.Is(err, vault.ErrOffsetOrder):
+				return true, err
+			}
+			return false, err
+		})
+		if err != nil && !errors.Is(err, vault.ErrInvalid) && !errors.Is(err, vault.ErrOffsetOrder) {
+			return err
+		}
+		p.m.RecordsFailed.Add(1, msg.Topic, j.class)
+		p.m.DLQ.Add(1, msg.Topic)
+		p.log.Debug("record to DLQ", "topic", msg.Topic, "partition", msg.Partition, "offset", msg.Offset,
+			"class", j.class, "format", j.format.String())
+		if p.cfg.DLQTopic != "" {
+			if err := p.out.add(ctx, p, dlqNotice(p.cfg.DLQTopic, msg, j)); err != nil {
+				return err
+			}
+		}
+	} else {
+		meta := dataset.RowMeta{Source: msg.Topic, Partition: int32(msg.Partition), Offset: msg.Offset}
+		for _, r := range j.rows {
+			if r.ds < 0 || r.ds >= len(p.ds) {
+				continue
+			}
+			err := p.ds[r.ds].Append(ctx, meta, r.values)
+			var re *dataset.RowError
+			switch {
+			case err == nil:
+				p.m.Rows.Add(1, p.dsNames[r.ds])
+			case errors.As(err, &re):
+				p.m.RowsRejected.Add(1, p.dsNames[r.ds])
+				// RowError names the dataset, column and Go type, never the value.
+				p.log.Warn("row rejected", "dataset", p.dsNames[r.ds], "topic", msg.Topic,
+					"partition", msg.Partition, "offset", msg.Offset, "column", re.Column, "reason", re.Reason)
+			default:
+				// The row is buffered; the roll that followed failed. The checkpoint retries it.
+				p.m.Rows.Add(1, p.dsNames[r.ds])
+				p.sinkFail("dataset", err)
+			}
+		}
+		if len(j.out) > 0 {
+			topic := p.cfg.OutputHL7Topic
+			if j.format == FormatFHIR {
+				topic = p.cfg.OutputFHIRTopic
+			}
+			if err := p.out.add(ctx, p, outputMessage(topic, msg, j)); err != nil {
+				return err
+			}
+		}
+		p.m.RecordsOut.Add(1, msg.Topic)
+	}
+	ps.mu.Lock()
+	ps.handed = msg.Offset
+	ps.lat = append(ps.lat, msg.Time.UnixNano())
+	ps.mu.Unlock()
+	return nil
+}
+
+func (p *Pipeline) kickCheckpoint() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Pipeline) checkpointLoop(ctx context.Context) {
+	t := time.NewTicker(p.cfg.CheckpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-p.kick:
+		}
+		cctx, cancel := context.WithTimeout(ctx, max(10*time.Second, 2*p.cfg.CheckpointInterval))
+		if err := p.checkpoint(cctx); err != nil {
+			p.log.Debug("checkpoint failed; retrying", "err", errClass(err))
+		}
+		cancel()
+	}
+}
+
+// flushAll makes everything handed so far durable in every sink.
+func (p *Pipeline) flushAll(ctx context.Context) error {
+	if _, err := p.vw.Flush(ctx); err != nil {
+		p.sinkFail("vault", err)
+		return err
+	}
+	p.sinkOK("vault")
+	for i, w := range p.ds {
+		res, err := w.Flush(ctx)
+		for _, f := range res.Files {
+			p.m.FileRows.Observe(float64(f.Rows))
+		}
+		if err != nil {
+			p.sinkFail("dataset", err)
+			return fmt.Errorf("dataset %s: %w", p.dsNames[i], err)
+		}
+	}
+	p.sinkOK("dataset")
+	if p.out != nil {
+		if err := p.out.flush(ctx); err != nil {
+			p.sinkFail("kafka-output", err)
+			return err
+		}
+		p.sinkOK("kafka-output")
+	}
+	return nil
+}
+
+// checkpoint flushes every sink and then commits, per owned partition, the
+// offset after the last record handed before the flush began.
+func (p *Pipeline) checkpoint(ctx context.Context) error {
+	p.ckMu.Lock()
+	defer p.ckMu.Unlock()
+	start := time.Now()
+	type snap struct {
+		ps     *partState
+		gen    *kafka.Generation
+		handed int64
+		lat    []int64
+	}
+	var snaps []snap
+	p.mu.Lock()
+	for _, ps := range p.parts {
+		if ps.owner != nil {
+			snaps = append(snaps, snap{ps: ps, gen: ps.owner})
+		}
+	}
+	p.mu.Unlock()
+	for i := range snaps {
+		s := &snaps[i]
+		s.ps.mu.Lock()
+		s.handed, s.lat = s.ps.handed, s.ps.lat
+		s.ps.lat = nil
+		s.ps.mu.Unlock()
+	}
+	restore := func() {
+		for _, s := range snaps {
+			s.ps.mu.Lock()
+			s.ps.lat = append(s.lat, s.ps.lat...)
+			s.ps.mu.Unlock()
+		}
+	}
+	if err := p.flushAll(ctx); err != nil {
+		restore()
+		return err
+	}
+	byGen := map[*kafka.Generation]map[string]map[int]int64{}
+	var commit []snap
+	p.mu.Lock()
+	for _, s := range snaps {
+		if s.ps.owner != s.gen || s.handed < 0 || s.handed+1 <= s.ps.committed {
+			continue
+		}
+		g := byGen[s.gen]
+		if g == nil {
+			g = map[string]map[int]int64{}
+			byGen[s.gen] = g
+		}
+		if g[s.ps.topic] == nil {
+			g[s.ps.topic] = map[int]int64{}
+		}
+		g[s.ps.topic][s.ps.partition] = s.handed + 1
+		commit = append(commit, s)
+	}
+	p.mu.Unlock()
+	var cerr error
+	for gen, offs := range byGen {
+		if err := gen.CommitOffsets(offs); err != nil {
+			p.log.Warn("offset commit failed; will retry", "group", p.cfg.GroupID, "generation", gen.ID, "err", err.Error())
+			cerr = err
+			continue
+		}
+		now := time.Now()
+		p.mu.Lock()
+		for _, s := range commit {
+			if s.gen != gen {
+				continue
+			}
+			if s.handed+1 > s.ps.committed {
+				s.ps.committed = s.handed + 1
+			}
+			p.m.Commits.Add(1, s.ps.topic)
+		}
+		p.mu.Unlock()
+		for _, s := range commit {
+			if s.gen != gen {
+				continue
+			}
+			secs := make([]float64, len(s.lat))
+			for i, t := range s.lat {
+				secs[i] = now.Sub(time.Unix(0, t)).Seconds()
+			}
+			p.m.Latency.ObserveMany(secs)
+			s.lat = nil
+		}
+	}
+	if cerr != nil {
+		// Latency samples of failed commits are dropped; the records are durable and the next commit covers them.
+		return cerr
+	}
+	p.m.CheckpointSecs.Observe(time.Since(start).Seconds())
+	return nil
+}
+
+// Committed returns the next offset committed by this member for a
+// partition, or -1 when unknown (for tests and progress reports).
+func (p *Pipeline) Committed(topic string, partition int) int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if ps := p.parts[partKey(topic, partition)]; ps != nil {
+		return ps.committed
+	}
+	return -1
+}

@@ -1,0 +1,216 @@
+package pipeline
+
+import (
+	"bytes"
+	"errors"
+
+	"github.com/safeharbor/safeharbor/deid"
+	"github.com/safeharbor/safeharbor/fhir"
+	"github.com/safeharbor/safeharbor/hl7"
+	"github.com/safeharbor/safeharbor/sinks/dataset"
+)
+
+// Format is the wire format of a record.
+type Format uint8
+
+// Formats.
+const (
+	FormatUnknown Format = iota
+	FormatHL7            // HL7v2 ER7 (optionally MLLP-framed)
+	FormatFHIR           // FHIR R4 JSON
+)
+
+// String names the format for logs and metrics.
+func (f Format) String() string {
+	switch f {
+	case FormatHL7:
+		return "hl7v2"
+	case FormatFHIR:
+		return "fhir"
+	}
+	return "unknown"
+}
+
+// Deidentifier de-identifies parsed HL7v2 messages; *deid.Engine implements it.
+type Deidentifier interface {
+	HL7(m *hl7.Message, rep *deid.Report) (deid.Result, error)
+}
+
+// FHIRDeidentifier is implemented by deidentifiers that also handle FHIR
+// resources (*deid.Engine). Without it, FHIR records go to the DLQ with class
+// "fhir_unsupported".
+type FHIRDeidentifier interface {
+	FHIR(v *fhir.Value, rep *deid.Report) (deid.Result, error)
+}
+
+// Dataset is one analytics dataset the rules fill.
+type Dataset struct {
+	Name   string
+	Schema dataset.Schema
+}
+
+// Emit receives one row for dataset index ds (into Rules.Datasets()); values
+// follow that dataset's schema. The callee copies nothing: values must not be
+// reused by the caller.
+type Emit func(ds int, values []any)
+
+// Rules turns de-identified messages into dataset rows.
+type Rules interface {
+	// Version names the rule set; it is written into every row.
+	Version() string
+	// Datasets lists the datasets rows may be emitted to.
+	Datasets() []Dataset
+	// NewEvaluator returns an evaluator for one worker goroutine.
+	NewEvaluator() Evaluator
+}
+
+// Evaluator evaluates rules for one goroutine at a time.
+type Evaluator interface {
+	HL7(m *hl7.Message, res deid.Result, emit Emit) error
+	FHIR(v *fhir.Value, res deid.Result, emit Emit) error
+}
+
+// Error classes of records that go to the DLQ. They are fixed strings: a DLQ
+// notice, log line or metric never carries a parser's message.
+const (
+	ClassEmpty           = "empty"
+	ClassUnknownFormat   = "unknown_format"
+	ClassHL7Parse        = "hl7_parse"
+	ClassFHIRParse       = "fhir_parse"
+	ClassDeid            = "deid"
+	ClassFHIRUnsupported = "fhir_unsupported"
+	ClassRules           = "rules"
+	ClassTooLarge        = "too_large"
+	ClassVaultInvalid    = "vault_invalid"
+)
+
+// sniff returns the record's format from its first bytes and the payload
+// without MLLP framing.
+func sniff(data []byte) (Format, []byte) {
+	d := bytes.TrimLeft(data, " \t\r\n")
+	if len(d) > 0 && d[0] == 0x0b { // MLLP start block
+		d = d[1:]
+		if i := bytes.IndexByte(d, 0x1c); i >= 0 {
+			d = d[:i]
+		}
+		d = bytes.TrimLeft(d, " \t\r\n")
+	}
+	switch {
+	case bytes.HasPrefix(d, []byte("MSH")):
+		return FormatHL7, d
+	case len(d) > 0 && d[0] == '{':
+		return FormatFHIR, d
+	}
+	return FormatUnknown, d
+}
+
+// row is one emitted dataset row.
+type row struct {
+	ds     int
+	values []any
+}
+
+// worker holds per-goroutine state.
+type worker struct {
+	p    *Pipeline
+	eval Evaluator
+	rep  deid.Report
+	rows []row
+	emit Emit
+	buf  []byte
+}
+
+func newWorker(p *Pipeline) *worker {
+	w := &worker{p: p}
+	if p.cfg.Rules != nil {
+		w.eval = p.cfg.Rules.NewEvaluator()
+	}
+	w.emit = func(ds int, values []any) { w.rows = append(w.rows, row{ds, values}) }
+	return w
+}
+
+// process parses, de-identifies and evaluates one job, filling its result.
+func (w *worker) process(j *job) {
+	defer close(j.done)
+	data := j.msg.Value
+	if len(data) == 0 {
+		j.class = ClassEmpty
+		return
+	}
+	if len(data) > w.p.cfg.MaxRecordSize {
+		j.class = ClassTooLarge
+		return
+	}
+	f, payload := sniff(data)
+	if f == FormatUnknown {
+		f = w.p.topicFormat(j.msg.Topic)
+	}
+	j.format = f
+	w.rows = w.rows[:0]
+	switch f {
+	case FormatHL7:
+		m, err := hl7.Parse(payload)
+		if err != nil {
+			j.class = ClassHL7Parse
+			return
+		}
+		res, err := w.p.cfg.Deid.HL7(m, &w.rep)
+		if err != nil {
+			j.class = ClassDeid
+			return
+		}
+		j.pseudonym, j.msgType = res.Pseudonym, res.Type
+		if w.eval != nil {
+			if err := w.eval.HL7(m, res, w.emit); err != nil {
+				j.class = ClassRules
+				return
+			}
+		}
+		if w.p.cfg.OutputHL7Topic != "" {
+			j.out = m.AppendTo(nil)
+		}
+	case FormatFHIR:
+		fd, ok := w.p.cfg.Deid.(FHIRDeidentifier)
+		if !ok {
+			j.class = ClassFHIRUnsupported
+			return
+		}
+		v, err := fhir.Parse(payload)
+		if err != nil {
+			j.class = ClassFHIRParse
+			return
+		}
+		res, err := fd.FHIR(v, &w.rep)
+		if err != nil {
+			j.class = ClassDeid
+			return
+		}
+		j.pseudonym, j.msgType = res.Pseudonym, res.Type
+		if w.eval != nil {
+			if err := w.eval.FHIR(v, res, w.emit); err != nil {
+				j.class = ClassRules
+				return
+			}
+		}
+		if w.p.cfg.OutputFHIRTopic != "" {
+			j.out = v.AppendJSON(nil)
+		}
+	default:
+		j.class = ClassUnknownFormat
+		return
+	}
+	if len(w.rows) > 0 {
+		j.rows = append([]row(nil), w.rows...)
+	}
+}
+
+// errClass maps an error to a PHI-free class for logs (never err.Error()).
+func errClass(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, errStopped):
+		return "stopped"
+	}
+	return "error"
+}
