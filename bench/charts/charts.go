@@ -72,6 +72,12 @@ func Lines(path, title, xlabel, ylabel string, series []Series, logX, logY bool)
 	if err := plotutil.AddLinePoints(p, args...); err != nil {
 		return err
 	}
+	// leave headroom above the curves for the legend
+	if logY && p.Y.Max > 0 {
+		p.Y.Max *= 30
+	} else {
+		p.Y.Max *= 1.35
+	}
 	p.Legend.Top = true
 	p.Add(plotter.NewGrid())
 	return p.Save(8*vg.Inch, 5*vg.Inch, path)
