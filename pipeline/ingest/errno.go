@@ -1,0 +1,8 @@
+package ingest
+
+import "syscall"
+
+var (
+	errTooManyFiles error = syscall.EMFILE
+	errConnAborted  error = syscall.ECONNABORTED
+)
