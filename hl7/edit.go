@@ -383,7 +383,8 @@ func (m *Message) AppendSegment(raw []byte) error {
 		m.segs[lastIdx].term = term
 		lastTerm = termNone
 	}
-	m.segs = append(m.segs, segment{data: append([]byte(nil), raw...), off: -1, term: lastTerm, edited: true})
+	m.segs = append(m.segs, segment{data: append([]byte(nil), raw...), off: -1, term: lastTerm, edited: true,
+		msh: string(raw[:3]) == "MSH"})
 	m.modified = true
 	return nil
 }

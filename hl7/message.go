@@ -17,6 +17,7 @@ type segment struct {
 	off     int    // byte offset of the segment in the original input (-1 for added segments)
 	term    uint8  // terminator code
 	edited  bool
+	msh     bool  // the segment is MSH (its field numbering is off by one)
 	idxOff  int32 // start of this segment's separator positions in Message.idx
 	idxLen  int32 // number of field separators
 	idxDone bool
@@ -70,9 +71,12 @@ func (m *Message) Reset(data []byte) error {
 		return errAt(ErrNoMSH, m.prefix, "the first segment must be MSH")
 	}
 	// find the end of the MSH segment to validate the header
-	mshEnd := bytes.IndexAny(body, "\r\n")
-	if mshEnd < 0 {
-		mshEnd = len(body)
+	mshEnd := len(body)
+	if i := bytes.IndexByte(body, '\r'); i >= 0 {
+		mshEnd = i
+	}
+	if i := bytes.IndexByte(body[:mshEnd], '\n'); i >= 0 {
+		mshEnd = i
 	}
 	d, _, err := parseDelims(body[:mshEnd])
 	if err != nil {
@@ -127,7 +131,8 @@ func (m *Message) Reset(data []byte) error {
 			m.segs = m.segs[:0]
 			return &Error{Kind: ErrBadSegmentName, Offset: m.prefix + pos, Segment: n}
 		}
-		m.segs = append(m.segs, segment{data: line, off: m.prefix + pos, term: term})
+		m.segs = append(m.segs, segment{data: line, off: m.prefix + pos, term: term,
+			msh: line[0] == 'M' && line[1] == 'S' && line[2] == 'H'})
 		pos = end + tl
 	}
 	return nil
@@ -211,9 +216,7 @@ func (m *Message) fieldIdx(i int) []int32 {
 	return m.idx[s.idxOff : s.idxOff+s.idxLen]
 }
 
-func (s *segment) isMSH() bool {
-	return len(s.data) >= 3 && s.data[0] == 'M' && s.data[1] == 'S' && s.data[2] == 'H'
-}
+func (s *segment) isMSH() bool { return s.msh }
 
 // elem maps an HL7 field number to the index of the field among the
 // separator-delimited elements of the segment (MSH is off by one because
