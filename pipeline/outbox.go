@@ -23,17 +23,20 @@ type outbox struct {
 }
 
 func newOutbox(cfg Config, m *Metrics) *outbox {
+	w := &kafka.Writer{
+		Addr:         kafka.TCP(cfg.Brokers...),
+		Balancer:     &kafka.Hash{},
+		RequiredAcks: kafka.RequireAll,
+		BatchSize:    1000,
+		BatchBytes:   16 << 20,
+		BatchTimeout: 5 * time.Millisecond,
+		MaxAttempts:  3,
+	}
+	if cfg.Transport != nil { // a typed nil would be called
+		w.Transport = cfg.Transport
+	}
 	return &outbox{
-		w: &kafka.Writer{
-			Addr:         kafka.TCP(cfg.Brokers...),
-			Transport:    cfg.Transport,
-			Balancer:     &kafka.Hash{},
-			RequiredAcks: kafka.RequireAll,
-			BatchSize:    1000,
-			BatchBytes:   16 << 20,
-			BatchTimeout: 5 * time.Millisecond,
-			MaxAttempts:  3,
-		},
+		w:     w,
 		m:     m,
 		max:   cfg.MaxOutbox,
 		freed: make(chan struct{}),
