@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
+	"sort"
 	"time"
 
 	"github.com/safeharbor/safeharbor/sinks/store"
@@ -17,49 +18,49 @@ type EraseResult struct {
 	KeyDeleted bool
 	// Segments are the segments that held the patient's records (now unreadable for them).
 	Segments []string
+	// Records are the patient's records made unreadable (metadata only).
+	Records []Ref
 }
 
-// Erase crypto-shreds a patient: it deletes the data key keys/<pseudonym> (every
-// version, on versioned buckets) and the patient's index markers. The segments are not
-// rewritten; the patient's records in them can no longer be decrypted (ErrErased),
-// while other patients' records still read. Other processes holding the key in their
-// cache keep it until they restart; Erase and Rotate must not run at the same time in
-// different processes.
+// Erase crypto-shreds a patient: it writes a snapshot of the patient's key shard
+// without the patient's data key and deletes the superseded key objects (every
+// version, on versioned buckets). The segments are not rewritten; the patient's
+// records in them can no longer be decrypted (ErrErased), while other patients'
+// records still read. Other processes holding the key in their cache keep it until
+// they restart; Erase and Rotate must not run at the same time in different processes.
 func (v *Vault) Erase(ctx context.Context, p string) (EraseResult, error) {
 	if err := checkPseudonym(p); err != nil {
 		return EraseResult{}, err
 	}
 	res := EraseResult{Pseudonym: p}
-	l := v.stripe(p)
-	l.Lock()
-	defer l.Unlock()
-	if _, err := v.st.Stat(ctx, keyName(p)); err == nil {
-		res.KeyDeleted = true
-	} else if !errors.Is(err, store.ErrNotFound) {
+	refs, err := v.FindByPseudonym(ctx, p)
+	if err != nil {
 		return res, fmt.Errorf("vault: erase: %w", err)
 	}
-	if err := v.st.Delete(ctx, keyName(p)); err != nil {
-		return res, fmt.Errorf("vault: erase: delete data key: %w", err)
+	res.Records = refs
+	for _, r := range refs {
+		if len(res.Segments) == 0 || res.Segments[len(res.Segments)-1] != r.Segment {
+			res.Segments = append(res.Segments, r.Segment)
+		}
 	}
-	v.mu.Lock()
-	v.deks.del(p)
-	v.mu.Unlock()
-	pre := markerPrefix(p)
-	var markers []string
-	if err := v.st.List(ctx, pre, func(in store.Info) error {
-		markers = append(markers, in.Name)
-		return nil
-	}); err != nil {
-		return res, fmt.Errorf("vault: erase: list index: %w", err)
+	sort.Strings(res.Segments)
+	res.Segments = slices.Compact(res.Segments)
+	s := shardOf(p)
+	sh := v.shard(s)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if err := v.syncShard(ctx, s, sh); err != nil {
+		return res, fmt.Errorf("vault: erase: %w", err)
 	}
-	for _, m := range markers {
-		res.Segments = append(res.Segments, strings.TrimPrefix(m, pre))
+	if sh.byP[p] == nil {
+		return res, nil
 	}
-	err := v.parallel(ctx, len(markers), func(ctx context.Context, i int) error {
-		return v.st.Delete(ctx, markers[i])
-	})
-	if err != nil {
-		return res, fmt.Errorf("vault: erase: delete index marker: %w", err)
+	if _, err := v.snapshotShard(ctx, s, sh, p, ""); err != nil {
+		return res, fmt.Errorf("vault: erase: %w", err)
+	}
+	res.KeyDeleted = sh.byP[p] == nil
+	if !res.KeyDeleted {
+		return res, errors.New("vault: erase: a new data key appeared for the patient meanwhile")
 	}
 	return res, nil
 }
@@ -94,12 +95,8 @@ func (v *Vault) Purge(ctx context.Context, before time.Time) (PurgeResult, error
 			return res, err
 		}
 		var newest int64
-		ps := map[string]bool{}
 		for _, e := range s.entries {
 			newest = max(newest, e.time)
-			if e.pseudonym != "" {
-				ps[e.pseudonym] = true
-			}
 		}
 		if newest >= before.UnixNano() {
 			continue
@@ -112,15 +109,12 @@ func (v *Vault) Purge(ctx context.Context, before time.Time) (PurgeResult, error
 		v.mu.Unlock()
 		res.Segments = append(res.Segments, n)
 		res.Records += len(s.entries)
-		var markers []string
-		for p := range ps {
-			markers = append(markers, markerPrefix(p)+n)
+		if err := v.st.Delete(ctx, indexName(n)); err != nil {
+			return res, fmt.Errorf("vault: purge pseudonym index of %s: %w", n, err)
 		}
-		if err := v.parallel(ctx, len(markers), func(ctx context.Context, i int) error {
-			return v.st.Delete(ctx, markers[i])
-		}); err != nil {
-			return res, fmt.Errorf("vault: purge index markers of %s: %w", n, err)
-		}
+		v.mu.Lock()
+		v.pidx.del(n)
+		v.mu.Unlock()
 	}
 	return res, nil
 }
@@ -157,25 +151,14 @@ type RotateResult struct {
 func (v *Vault) Rotate(ctx context.Context) (RotateResult, error) {
 	newest := v.kr.Newest()
 	res := RotateResult{KeyID: newest}
-	var ps []string
-	if err := v.st.List(ctx, "keys/", func(in store.Info) error {
-		ps = append(ps, strings.TrimPrefix(in.Name, "keys/"))
-		return nil
-	}); err != nil {
-		return res, fmt.Errorf("vault: rotate: list keys: %w", err)
-	}
-	for _, p := range ps {
-		if !ValidPseudonym(p) {
-			continue
-		}
-		done, err := v.rotateKey(ctx, p, newest)
+	for sIdx := range keyShards {
+		ps, err := v.rotateShard(ctx, sIdx, newest)
 		if err != nil {
 			return res, err
 		}
-		if done {
-			res.Keys = append(res.Keys, p)
-		}
+		res.Keys = append(res.Keys, ps...)
 	}
+	sort.Strings(res.Keys)
 	segs, err := v.listSegments(ctx)
 	if err != nil {
 		return res, err
@@ -192,36 +175,27 @@ func (v *Vault) Rotate(ctx context.Context) (RotateResult, error) {
 	return res, nil
 }
 
-func (v *Vault) rotateKey(ctx context.Context, p, newest string) (bool, error) {
-	l := v.stripe(p)
-	l.Lock()
-	defer l.Unlock()
-	raw, err := v.st.Get(ctx, keyName(p))
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil // erased meanwhile
+// rotateShard rewraps the data keys of a shard that are not under the newest KEK
+// (one snapshot object for the whole shard).
+func (v *Vault) rotateShard(ctx context.Context, s int, newest string) ([]string, error) {
+	sh := v.shard(s)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if err := v.syncShard(ctx, s, sh); err != nil {
+		return nil, fmt.Errorf("vault: rotate: %w", err)
 	}
+	stale := false
+	for _, e := range sh.byP {
+		stale = stale || e.kekID != newest
+	}
+	if !stale {
+		return nil, nil
+	}
+	ps, err := v.snapshotShard(ctx, s, sh, "", newest)
 	if err != nil {
-		return false, fmt.Errorf("vault: rotate: read data key: %w", err)
+		return nil, fmt.Errorf("vault: rotate: %w", err)
 	}
-	id, _, err := decodeDEK(raw)
-	if err != nil {
-		return false, fmt.Errorf("%w: data key object of pseudonym %s", ErrCorrupt, p)
-	}
-	if id == newest {
-		return false, nil
-	}
-	k, err := v.unwrapDEK(p, raw)
-	if err != nil {
-		return false, err
-	}
-	obj, err := v.wrapDEK(p, k)
-	if err != nil {
-		return false, err
-	}
-	if err := v.st.Put(ctx, keyName(p), obj, store.PutOptions{}); err != nil {
-		return false, fmt.Errorf("vault: rotate: store data key: %w", err)
-	}
-	return true, nil
+	return ps, nil
 }
 
 func (v *Vault) rotateSegment(ctx context.Context, name, newest string) (bool, error) {

@@ -17,7 +17,7 @@ import (
 // per distinct patient, and each new patient one data key object.
 func BenchmarkVaultMinIO(b *testing.B) {
 	s := miniotest.Shared(b)
-	for _, patients := range []int{100, 2000} {
+	for _, patients := range []int{100, 10000} {
 		b.Run(fmt.Sprintf("patients=%d", patients), func(b *testing.B) {
 			st, err := store.NewS3(store.S3Config{Endpoint: s.Endpoint, Bucket: s.NewBucket(b, false),
 				AccessKey: s.AccessKey, SecretKey: s.SecretKey, CAFile: s.CAFile})

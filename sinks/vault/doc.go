@@ -3,11 +3,15 @@
 // and re-keyed, on any store.Store.
 //
 // Keys. Key-encryption keys (KEKs) come from a keyring file (see LoadKeyring). Each
-// patient pseudonym gets a random 256-bit data key (DEK), wrapped with the newest KEK
-// (AES-256-GCM, associated data = key id + pseudonym) and stored as keys/<pseudonym>.
-// Deleting that object (Erase) makes every record of the patient unreadable without
-// rewriting any segment. Records without a pseudonym (unparseable input, DLQ) use a
-// per-segment key wrapped in the segment header.
+// patient pseudonym gets a random 256-bit data key (DEK) with a random 8-byte key id,
+// wrapped with the newest KEK (AES-256-GCM, associated data = KEK id + pseudonym + key
+// id). DEKs are kept in 64 shards (by a hash of the pseudonym); each shard is a log of
+// key objects keys/<shard>/<generation>, created with If-None-Match so that processes
+// racing to create a patient's key agree on one (see keys.go). A flush adds at most one
+// object per shard that gains new patients. Erase writes a snapshot of the shard
+// without the patient's key and deletes the older objects: every record of the patient
+// becomes unreadable without rewriting any segment. Records without a pseudonym
+// (unparseable input, DLQ) use a per-segment key wrapped in the segment header.
 //
 // Records. Each record is sealed with AES-256-GCM under its DEK, with associated data
 // binding segment name, record index and pseudonym. Per-record GCM was chosen over sio
@@ -23,8 +27,13 @@
 //
 // The header (segment name, wrapped segment key, index nonce) is the associated data
 // of the sealed index, which lists each record's byte range, source offset, pseudonym,
-// message type, key id and time; the index is encrypted because message times tied to a
-// pseudonym are dates about a patient. One record is then one range GET. Marker objects
-// index/<pseudonym>/<segment name> (empty) let FindByPseudonym avoid scanning segments.
+// message type, key ids and time; the index is encrypted because message times tied to
+// a pseudonym are dates about a patient. One record is then one range GET. Next to each
+// segment, index/<segment name> lists the segment's distinct pseudonyms (sorted), so a
+// flush writes two objects whatever the number of patients, and FindByPseudonym reads
+// only these small lists (cached) plus the segments that name the patient.
+//
+// Writing is pipelined: a Writer seals and uploads up to MaxInFlight segments in the
+// background while it buffers the next ones, and reports them in order.
 // Object names and metadata hold only pseudonyms, sources, partitions and offsets.
 package vault

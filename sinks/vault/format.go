@@ -10,13 +10,13 @@ import (
 
 var segMagic = []byte("SHVSEG01")
 
-var dekMagic = []byte("SHVDEK01")
+var dekMagic = []byte("SHVKEY02")
 
 const (
 	prefixSize   = 8 + 4 + 4
 	maxHeaderLen = 64 << 10
 	maxIndexLen  = 512 << 20
-	formatV1     = 1
+	formatV2     = 2
 )
 
 const (
@@ -33,6 +33,7 @@ type entry struct {
 	pseudonym   string
 	msgType     string
 	keyID       string
+	kid         string // data key id (kindPatient only)
 }
 
 // header is the plaintext segment header (authenticated as the index's associated data).
@@ -75,7 +76,7 @@ func appendStr16(b []byte, s string) []byte {
 }
 
 func (h *header) encode() []byte {
-	b := []byte{formatV1}
+	b := []byte{formatV2}
 	b = appendStr16(b, h.name)
 	b = appendStr16(b, h.source)
 	b = binary.BigEndian.AppendUint32(b, uint32(h.partition))
@@ -87,7 +88,7 @@ func (h *header) encode() []byte {
 
 func decodeHeader(b []byte) (*header, error) {
 	c := &cursor{b: b}
-	if c.u8() != formatV1 {
+	if c.u8() != formatV2 {
 		return nil, errors.New("unknown segment format version")
 	}
 	h := &header{name: c.str16(), source: c.str16(), partition: int32(c.u32()), kekID: c.str8()}
@@ -111,6 +112,7 @@ func encodeIndex(es []entry) []byte {
 		b = appendStr16(b, e.pseudonym)
 		b = appendStr8(b, e.msgType)
 		b = appendStr8(b, e.keyID)
+		b = appendStr8(b, e.kid)
 	}
 	return b
 }
@@ -121,12 +123,13 @@ func decodeIndex(b []byte, h *header) ([]entry, error) {
 	var next int64
 	for range h.records {
 		e := entry{off: int64(c.u64()), length: int64(c.u64()), offset: int64(c.u64()), time: int64(c.u64()), kind: c.u8()}
-		e.pseudonym, e.msgType, e.keyID = c.str16(), c.str8(), c.str8()
+		e.pseudonym, e.msgType, e.keyID, e.kid = c.str16(), c.str8(), c.str8(), c.str8()
 		if c.err {
 			return nil, errors.New("malformed segment index")
 		}
 		// Records are contiguous and cover the records area exactly: no byte is unauthenticated.
-		if e.off != next || e.length < nonceSize+tagSize || e.length > math.MaxInt32 || (e.kind != kindPatient && e.kind != kindSegment) {
+		if e.off != next || e.length < nonceSize+tagSize || e.length > math.MaxInt32 || (e.kind != kindPatient && e.kind != kindSegment) ||
+			(e.kind == kindPatient) != (len(e.kid) == kidSize) {
 			return nil, errors.New("malformed segment index entry")
 		}
 		next += e.length
@@ -155,23 +158,93 @@ func decodePrefix(b []byte) (hl, il int64, err error) {
 	return hl, il, nil
 }
 
-func encodeDEK(kekID string, wrapped []byte) []byte {
-	b := append([]byte(nil), dekMagic...)
-	b = appendStr8(b, kekID)
-	return append(b, wrapped...)
+// Key objects (keys/<shard>/<gen>) hold data keys of many patients:
+//
+//	"SHVKEY02" | kind u8 (delta or snapshot) | u32 count | entries
+//	entry: str8 pseudonym | kid (8 bytes) | str8 KEK id | wrapped key (60 bytes)
+//
+// Each wrapped key is bound (associated data) to its KEK id, pseudonym and kid.
+const (
+	keyObjDelta    = 0 // adds keys to the shard
+	keyObjSnapshot = 1 // replaces every older object of the shard
+)
+
+type keyRecord struct {
+	pseudonym string
+	kid       string
+	kekID     string
+	wrapped   []byte
 }
 
-func decodeDEK(b []byte) (kekID string, wrapped []byte, err error) {
+func encodeKeyObject(kind byte, recs []keyRecord) []byte {
+	b := make([]byte, 0, len(dekMagic)+5+len(recs)*(1+24+kidSize+8+wrappedDEKSize))
+	b = append(b, dekMagic...)
+	b = append(b, kind)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(recs)))
+	for _, r := range recs {
+		b = appendStr8(b, r.pseudonym)
+		b = append(b, r.kid...)
+		b = appendStr8(b, r.kekID)
+		b = append(b, r.wrapped...)
+	}
+	return b
+}
+
+func decodeKeyObject(b []byte) (kind byte, recs []keyRecord, err error) {
 	if !bytes.HasPrefix(b, dekMagic) {
-		return "", nil, errors.New("not a vault key object")
+		return 0, nil, errors.New("not a vault key object")
 	}
 	c := &cursor{b: b[len(dekMagic):]}
-	kekID = c.str8()
-	wrapped = c.n(wrappedDEKSize)
-	if c.err || len(c.b) != 0 {
-		return "", nil, errors.New("malformed vault key object")
+	kind = c.u8()
+	n := c.u32()
+	if kind != keyObjDelta && kind != keyObjSnapshot || uint64(n)*(2+kidSize+1+wrappedDEKSize) > uint64(len(c.b)) {
+		return 0, nil, errors.New("malformed vault key object")
 	}
-	return kekID, wrapped, nil
+	recs = make([]keyRecord, 0, n)
+	for range n {
+		r := keyRecord{pseudonym: c.str8(), kid: string(c.n(kidSize)), kekID: c.str8()}
+		r.wrapped = bytes.Clone(c.n(wrappedDEKSize))
+		if c.err || !ValidPseudonym(r.pseudonym) {
+			return 0, nil, errors.New("malformed vault key object entry")
+		}
+		recs = append(recs, r)
+	}
+	if len(c.b) != 0 {
+		return 0, nil, errors.New("trailing bytes in vault key object")
+	}
+	return kind, recs, nil
+}
+
+var pidxMagic = []byte("SHVPIX01")
+
+// encodePseudonymIndex renders the sorted distinct pseudonyms of one segment
+// (the object index/<segment name>).
+func encodePseudonymIndex(ps []string) []byte {
+	b := append([]byte(nil), pidxMagic...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(ps)))
+	for _, p := range ps {
+		b = appendStr8(b, p)
+	}
+	return b
+}
+
+func decodePseudonymIndex(b []byte) ([]string, error) {
+	if !bytes.HasPrefix(b, pidxMagic) {
+		return nil, errors.New("not a vault pseudonym index")
+	}
+	c := &cursor{b: b[len(pidxMagic):]}
+	n := c.u32()
+	if uint64(n) > uint64(len(c.b)) {
+		return nil, errors.New("malformed vault pseudonym index")
+	}
+	ps := make([]string, 0, n)
+	for range n {
+		ps = append(ps, c.str8())
+	}
+	if c.err || len(c.b) != 0 {
+		return nil, errors.New("malformed vault pseudonym index")
+	}
+	return ps, nil
 }
 
 func fmtTime(ns int64) time.Time {

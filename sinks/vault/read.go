@@ -155,7 +155,7 @@ func (v *Vault) decryptRecord(ctx context.Context, s *segment, i int, sealed []b
 	e := s.entries[i]
 	a := s.segAEAD
 	if e.kind == kindPatient {
-		k, _, err := v.dek(ctx, e.pseudonym, false)
+		k, err := v.lookupKey(ctx, e.pseudonym, e.kid)
 		if err != nil {
 			return Record{}, err
 		}
@@ -177,22 +177,63 @@ func (v *Vault) OpenRef(ctx context.Context, r Ref) (Record, error) {
 	return v.Open(ctx, r.Segment, r.Index)
 }
 
-// FindByPseudonym lists the records of a patient through the index markers, oldest
-// segment first, without scanning other segments. Records stored twice (a replay with
-// different segment bounds) are listed once.
+// pseudonymsOf returns the sorted pseudonyms of a segment from its index object.
+func (v *Vault) pseudonymsOf(ctx context.Context, seg string) ([]string, error) {
+	v.mu.Lock()
+	ps, ok := v.pidx.get(seg)
+	v.mu.Unlock()
+	if ok {
+		return ps, nil
+	}
+	b, err := v.st.Get(ctx, indexName(seg))
+	if err != nil {
+		return nil, err
+	}
+	if ps, err = decodePseudonymIndex(b); err != nil {
+		return nil, fmt.Errorf("%w: pseudonym index of %s: %v", ErrCorrupt, seg, err)
+	}
+	v.mu.Lock()
+	v.pidx.put(seg, ps)
+	v.mu.Unlock()
+	return ps, nil
+}
+
+// FindByPseudonym lists the live records of a patient, oldest segment first. It reads
+// the per-segment pseudonym index objects (index/<segment>, cached) and then the
+// authenticated index of the segments that name the patient, so other segments are
+// never read. Records whose data key was erased are not listed. Records stored twice
+// (a replay with different segment bounds) are listed once.
 func (v *Vault) FindByPseudonym(ctx context.Context, p string) ([]Ref, error) {
 	if err := checkPseudonym(p); err != nil {
 		return nil, err
 	}
-	var segs []string
-	pre := markerPrefix(p)
-	if err := v.st.List(ctx, pre, func(in store.Info) error {
-		if n := strings.TrimPrefix(in.Name, pre); isSegmentName(n) {
-			segs = append(segs, n)
+	kid, err := v.liveKid(ctx, p)
+	if err != nil || kid == "" {
+		return nil, err
+	}
+	var all []string
+	if err := v.st.List(ctx, "index/", func(in store.Info) error {
+		if n := strings.TrimPrefix(in.Name, "index/"); isSegmentName(n) {
+			all = append(all, n)
 		}
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("vault: list index: %w", err)
+	}
+	hit := make([]bool, len(all))
+	if err := v.parallel(ctx, len(all), func(ctx context.Context, i int) error {
+		ps, err := v.pseudonymsOf(ctx, all[i])
+		if errors.Is(err, store.ErrNotFound) {
+			return nil // purged meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("vault: read pseudonym index: %w", err)
+		}
+		k := sort.SearchStrings(ps, p)
+		hit[i] = k < len(ps) && ps[k] == p
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	type key struct {
 		dlq    bool
@@ -202,16 +243,19 @@ func (v *Vault) FindByPseudonym(ctx context.Context, p string) ([]Ref, error) {
 	}
 	seen := map[key]bool{}
 	var out []Ref
-	for _, n := range segs {
+	for i, n := range all {
+		if !hit[i] {
+			continue
+		}
 		s, err := v.loadSegment(ctx, n, true)
 		if errors.Is(err, ErrNotFound) {
-			continue // marker left by an interrupted purge
+			continue // index left by an interrupted purge
 		}
 		if err != nil {
 			return out, err
 		}
 		for i, e := range s.entries {
-			if e.pseudonym != p {
+			if e.pseudonym != p || e.kid != kid {
 				continue
 			}
 			r := s.ref(i)

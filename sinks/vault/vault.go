@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"regexp"
 	"strings"
 	"sync"
@@ -61,14 +60,14 @@ type Ref struct {
 
 // Config configures a Vault.
 type Config struct {
-	// Store holds keys, segments and index markers. Required. If it implements
-	// store.Creator, new data keys are created race-free across processes.
+	// Store holds keys, segments and the pseudonym index. Required. If it implements
+	// store.Creator (both backends of package store do), new data keys are created
+	// race-free across processes.
 	Store store.Store
 	// Keyring holds the key-encryption keys. Required; there are no default keys.
 	Keyring *Keyring
-	// KeyCacheSize bounds the in-memory cache of unwrapped data keys (default 100000).
-	KeyCacheSize int
-	// IndexCacheSize bounds the cache of decrypted segment indexes (default 256).
+	// IndexCacheSize bounds the caches of decrypted segment indexes and of per-segment
+	// pseudonym lists (default 256).
 	IndexCacheSize int
 	// Concurrency bounds parallel store requests (default 16).
 	Concurrency int
@@ -76,14 +75,14 @@ type Config struct {
 
 // Vault is the encrypted store of identified originals. It is safe for concurrent use.
 type Vault struct {
-	st    store.Store
-	kr    *Keyring
-	conc  int
-	locks [256]sync.Mutex // per-pseudonym stripes: key create/erase/rotate
+	st     store.Store
+	kr     *Keyring
+	conc   int
+	shards [keyShards]keyShard
 
 	mu   sync.Mutex
-	deks *lru[[]byte]
 	idx  *lru[*segment]
+	pidx *lru[[]string]
 }
 
 // New returns a Vault.
@@ -94,9 +93,6 @@ func New(cfg Config) (*Vault, error) {
 	if cfg.Keyring == nil || len(cfg.Keyring.ids) == 0 {
 		return nil, fmt.Errorf("%w: Config.Keyring is required (there are no default keys)", ErrInvalid)
 	}
-	if cfg.KeyCacheSize <= 0 {
-		cfg.KeyCacheSize = 100000
-	}
 	if cfg.IndexCacheSize <= 0 {
 		cfg.IndexCacheSize = 256
 	}
@@ -104,7 +100,7 @@ func New(cfg Config) (*Vault, error) {
 		cfg.Concurrency = 16
 	}
 	return &Vault{st: cfg.Store, kr: cfg.Keyring, conc: cfg.Concurrency,
-		deks: newLRU[[]byte](cfg.KeyCacheSize), idx: newLRU[*segment](cfg.IndexCacheSize)}, nil
+		idx: newLRU[*segment](cfg.IndexCacheSize), pidx: newLRU[[]string](4 * cfg.IndexCacheSize)}, nil
 }
 
 var pseudonymRe = regexp.MustCompile(`^[A-Za-z0-9_=~-][A-Za-z0-9._=~-]{0,127}$`)
@@ -120,15 +116,8 @@ func checkPseudonym(p string) error {
 	return nil
 }
 
-func keyName(p string) string { return "keys/" + p }
-
-func markerPrefix(p string) string { return "index/" + p + "/" }
-
-func (v *Vault) stripe(p string) *sync.Mutex {
-	h := fnv.New32a()
-	h.Write([]byte(p))
-	return &v.locks[h.Sum32()%uint32(len(v.locks))]
-}
+// indexName is the object listing the distinct pseudonyms of a segment.
+func indexName(segment string) string { return "index/" + segment }
 
 // SanitizeSource maps a source (topic) name to an object-name component: characters
 // outside [A-Za-z0-9._-] become '_', and if anything changed a short hash of the
@@ -164,97 +153,6 @@ func SegmentName(dlq bool, source string, partition int32, first, last int64) st
 func isSegmentName(name string) bool {
 	return (strings.HasPrefix(name, "segments/") || strings.HasPrefix(name, "dlq/")) &&
 		strings.HasSuffix(name, ".seg") && store.ValidateName(name) == nil
-}
-
-// dek returns the unwrapped data key of pseudonym p. With create, a missing key is
-// created (and made durable) first; without, a missing key is ErrErased.
-func (v *Vault) dek(ctx context.Context, p string, create bool) ([]byte, bool, error) {
-	v.mu.Lock()
-	k, ok := v.deks.get(p)
-	v.mu.Unlock()
-	if ok {
-		return k, false, nil
-	}
-	l := v.stripe(p)
-	l.Lock()
-	defer l.Unlock()
-	v.mu.Lock()
-	k, ok = v.deks.get(p)
-	v.mu.Unlock()
-	if ok {
-		return k, false, nil
-	}
-	created := false
-	for attempt := 0; ; attempt++ {
-		raw, err := v.st.Get(ctx, keyName(p))
-		if err == nil {
-			k, err = v.unwrapDEK(p, raw)
-			if err != nil {
-				return nil, false, err
-			}
-			break
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return nil, false, fmt.Errorf("vault: read data key: %w", err)
-		}
-		if !create {
-			return nil, false, fmt.Errorf("%w: pseudonym %s", ErrErased, p)
-		}
-		if attempt > 3 {
-			return nil, false, errors.New("vault: data key creation keeps racing")
-		}
-		k, err = randomKey()
-		if err != nil {
-			return nil, false, err
-		}
-		obj, err := v.wrapDEK(p, k)
-		if err != nil {
-			return nil, false, err
-		}
-		if c, ok := v.st.(store.Creator); ok {
-			err = c.Create(ctx, keyName(p), obj, store.PutOptions{})
-			if errors.Is(err, store.ErrExists) {
-				continue // another writer made it first: use theirs
-			}
-		} else {
-			err = v.st.Put(ctx, keyName(p), obj, store.PutOptions{})
-		}
-		if err != nil {
-			return nil, false, fmt.Errorf("vault: store data key: %w", err)
-		}
-		created = true
-		break
-	}
-	v.mu.Lock()
-	v.deks.put(p, k)
-	v.mu.Unlock()
-	return k, created, nil
-}
-
-func (v *Vault) wrapDEK(p string, k []byte) ([]byte, error) {
-	id := v.kr.Newest()
-	kek, _ := v.kr.key(id)
-	w, err := wrapKey(kek, adDEK, id, p, k)
-	if err != nil {
-		return nil, err
-	}
-	return encodeDEK(id, w), nil
-}
-
-func (v *Vault) unwrapDEK(p string, raw []byte) ([]byte, error) {
-	id, w, err := decodeDEK(raw)
-	if err != nil {
-		return nil, fmt.Errorf("%w: data key object of pseudonym %s: %v", ErrCorrupt, p, err)
-	}
-	kek, ok := v.kr.key(id)
-	if !ok {
-		return nil, fmt.Errorf("%w: data key of pseudonym %s is wrapped with key id %q", ErrUnknownKey, p, id)
-	}
-	k, err := unwrapKey(kek, adDEK, id, p, w)
-	if err != nil {
-		return nil, fmt.Errorf("%w: data key of pseudonym %s (key id %q)", ErrCorrupt, p, id)
-	}
-	return k, nil
 }
 
 // parallel runs fn(i) for i in [0,n) with at most v.conc at once; it returns the first error.

@@ -28,7 +28,13 @@ type WriterConfig struct {
 	MaxRecords int
 	// MaxAge of the oldest buffered record before FlushDue/Write flushes (default 5s).
 	MaxAge time.Duration
-	// OnFlush, if set, is called after each segment is durably stored.
+	// MaxInFlight bounds the segments being sealed and uploaded in the background
+	// while Write keeps buffering the next ones (default 4). Write blocks when the
+	// bound is reached.
+	MaxInFlight int
+	// OnFlush, if set, is called (in offset order per partition, from the goroutine of
+	// the Write, Flush, FlushDue, Durable or Discard call that reports it) after each
+	// segment is durably stored.
 	OnFlush func(FlushResult)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -75,15 +81,34 @@ type partState struct {
 	seen                bool
 }
 
+// job is one segment handed to the background: sealed and uploaded by a goroutine,
+// reported (in submission order) by whichever call reaps it.
+type job struct {
+	bk   batchKey
+	b    *batch
+	ctx  context.Context
+	done chan struct{}
+	res  FlushResult
+	err  error
+}
+
 // Writer batches records per source partition into segments. It is safe for
-// concurrent use; flushing holds the Writer's lock.
+// concurrent use. Full segments are sealed and uploaded in the background (at most
+// WriterConfig.MaxInFlight at once) while new records are buffered; results are
+// reported in submission order, so per partition in offset order, and each
+// FlushResult is returned exactly once, by the call that reaps it.
 type Writer struct {
 	v   *Vault
 	cfg WriterConfig
+	sem chan struct{}
 
 	mu      sync.Mutex
 	batches map[batchKey]*batch
 	parts   map[partKey]*partState
+	queue   []*job        // submitted, not yet reported; FIFO
+	ready   []FlushResult // reaped by Discard, returned by the next call
+	// lastKeys is closed when the last started job has resolved its data keys.
+	lastKeys chan struct{}
 }
 
 // NewWriter returns a Writer that stores segments in v.
@@ -97,10 +122,14 @@ func (v *Vault) NewWriter(cfg WriterConfig) *Writer {
 	if cfg.MaxAge <= 0 {
 		cfg.MaxAge = 5 * time.Second
 	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = 4
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Writer{v: v, cfg: cfg, batches: map[batchKey]*batch{}, parts: map[partKey]*partState{}}
+	return &Writer{v: v, cfg: cfg, sem: make(chan struct{}, cfg.MaxInFlight),
+		batches: map[batchKey]*batch{}, parts: map[partKey]*partState{}}
 }
 
 var msgTypeRe = regexp.MustCompile(`^[A-Za-z0-9^_.:-]{0,64}$`)
@@ -142,6 +171,11 @@ func (w *Writer) add(ctx context.Context, rec Record, dlq bool) ([]FlushResult, 
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	out, err := w.reapLocked(ctx, false)
+	if err != nil {
+		// A background upload failed; it is being retried. Do not take the record.
+		return out, err
+	}
 	pk := partKey{rec.Source, rec.Partition}
 	ps := w.parts[pk]
 	if ps == nil {
@@ -149,17 +183,12 @@ func (w *Writer) add(ctx context.Context, rec Record, dlq bool) ([]FlushResult, 
 		w.parts[pk] = ps
 	}
 	if ps.seen && rec.Offset <= ps.lastSeen {
-		return nil, fmt.Errorf("%w: %s/%d offset %d after %d", ErrOffsetOrder, SanitizeSource(rec.Source), rec.Partition, rec.Offset, ps.lastSeen)
+		return out, fmt.Errorf("%w: %s/%d offset %d after %d", ErrOffsetOrder, SanitizeSource(rec.Source), rec.Partition, rec.Offset, ps.lastSeen)
 	}
-	var out []FlushResult
 	bk := batchKey{pk, dlq}
 	b := w.batches[bk]
 	if b != nil && len(b.recs) > 0 && b.bytes+int64(len(rec.Data)) > w.cfg.MaxBytes {
-		r, err := w.flushLocked(ctx, bk)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
+		w.submitLocked(ctx, bk)
 		b = nil
 	}
 	if b == nil {
@@ -174,23 +203,95 @@ func (w *Writer) add(ctx context.Context, rec Record, dlq bool) ([]FlushResult, 
 	}
 	ps.lastSeen, ps.seen = rec.Offset, true
 	if len(b.recs) >= w.cfg.MaxRecords || b.bytes >= w.cfg.MaxBytes || w.cfg.Now().Sub(b.started) >= w.cfg.MaxAge {
-		r, err := w.flushLocked(ctx, bk)
-		if err != nil {
-			return out, err
+		w.submitLocked(ctx, bk)
+	}
+	more, _ := w.reapLocked(ctx, false)
+	return append(out, more...), nil
+}
+
+// submitLocked hands the batch of bk to the background (blocking while MaxInFlight
+// segments are in flight).
+func (w *Writer) submitLocked(ctx context.Context, bk batchKey) {
+	b := w.batches[bk]
+	delete(w.batches, bk)
+	j := &job{bk: bk, b: b, ctx: context.WithoutCancel(ctx)}
+	w.queue = append(w.queue, j)
+	w.start(j)
+}
+
+// start runs j in the background. Jobs resolve their data keys one after the other,
+// in submission order (new keys are attributed to the first segment needing them);
+// sealing and uploading then overlap.
+func (w *Writer) start(j *job) {
+	j.done, j.err = make(chan struct{}), nil
+	prev, keysDone := w.lastKeys, make(chan struct{})
+	w.lastKeys = keysDone
+	w.sem <- struct{}{}
+	go func() {
+		defer func() { <-w.sem; close(j.done) }()
+		if prev != nil {
+			<-prev
+		}
+		var once sync.Once
+		release := func() { once.Do(func() { close(keysDone) }) }
+		defer release()
+		j.res, j.err = w.v.writeSegment(j.ctx, j.bk.dlq, j.bk.source, j.bk.partition, j.b.recs, release)
+	}()
+}
+
+func isDone(j *job) bool {
+	select {
+	case <-j.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// reapLocked reports the finished jobs at the head of the queue, in order. A failed
+// job at the head stops reaping: it is restarted (retry) and its error returned. With
+// wait, it first waits for every queued job.
+func (w *Writer) reapLocked(ctx context.Context, wait bool) ([]FlushResult, error) {
+	out := w.ready
+	w.ready = nil
+	for len(w.queue) > 0 {
+		j := w.queue[0]
+		if wait {
+			select {
+			case <-j.done:
+			case <-ctx.Done():
+				return out, ctx.Err()
+			}
+		} else if !isDone(j) {
+			break
+		}
+		if j.err != nil {
+			err := j.err
+			w.start(j)
+			return out, fmt.Errorf("vault: segment upload failed (retrying): %w", err)
+		}
+		w.queue = w.queue[1:]
+		r := j.res
+		r.Bytes = j.b.bytes
+		r.Watermark = w.watermarkLocked(j.bk.partKey)
+		if w.cfg.OnFlush != nil {
+			w.cfg.OnFlush(r)
 		}
 		out = append(out, r)
 	}
 	return out, nil
 }
 
-// Flush stores every buffered segment and returns when all are durable. On error the
-// unflushed batches stay buffered, so Flush can be retried.
+// Flush stores every buffered segment and returns when all (and every segment still
+// in flight) are durable. On error the failed segments are retried in the background
+// and Flush can be called again.
 func (w *Writer) Flush(ctx context.Context) ([]FlushResult, error) {
 	return w.flushWhere(ctx, func(*batch) bool { return true })
 }
 
-// FlushDue stores the segments whose oldest record is at least MaxAge old. Call it
-// periodically (see Run) so quiet partitions still become durable.
+// FlushDue stores the segments whose oldest record is at least MaxAge old, and waits
+// for every segment in flight. Call it periodically (see Run) so quiet partitions
+// still become durable.
 func (w *Writer) FlushDue(ctx context.Context) ([]FlushResult, error) {
 	now := w.cfg.Now()
 	return w.flushWhere(ctx, func(b *batch) bool { return now.Sub(b.started) >= w.cfg.MaxAge })
@@ -213,11 +314,25 @@ func (w *Writer) Run(ctx context.Context, onErr func(error)) {
 }
 
 // Discard drops the unflushed records of a partition (both areas) and forgets its
-// offsets, for a consumer that rewinds the partition.
+// offsets, for a consumer that rewinds the partition. Segments already in flight are
+// finished first (their results are returned by the next call); a failed one of this
+// partition is dropped.
 func (w *Writer) Discard(source string, partition int32) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	pk := partKey{source, partition}
+	for _, j := range w.queue {
+		<-j.done
+	}
+	kept := w.queue[:0]
+	for _, j := range w.queue {
+		if j.err == nil || j.bk.partKey != pk {
+			kept = append(kept, j)
+		}
+	}
+	w.queue = kept
+	r, _ := w.reapLocked(context.Background(), false)
+	w.ready = r
 	delete(w.batches, batchKey{pk, false})
 	delete(w.batches, batchKey{pk, true})
 	delete(w.parts, pk)
@@ -225,9 +340,13 @@ func (w *Writer) Discard(source string, partition int32) {
 
 // Durable returns the partition's watermark (see FlushResult.Watermark); ok is false
 // when none of the offsets this Writer received for the partition is durable yet.
+// Segments that finished are reported (OnFlush) first; their results are returned
+// by the next Write or Flush.
 func (w *Writer) Durable(source string, partition int32) (int64, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	r, _ := w.reapLocked(context.Background(), false)
+	w.ready = r
 	pk := partKey{source, partition}
 	wm := w.watermarkLocked(pk)
 	ps := w.parts[pk]
@@ -243,6 +362,11 @@ func (w *Writer) watermarkLocked(pk partKey) int64 {
 	for _, dlq := range []bool{false, true} {
 		if b := w.batches[batchKey{pk, dlq}]; b != nil && len(b.recs) > 0 {
 			wm = min(wm, b.recs[0].Offset-1)
+		}
+	}
+	for _, j := range w.queue {
+		if j.bk.partKey == pk {
+			wm = min(wm, j.b.recs[0].Offset-1)
 		}
 	}
 	return wm
@@ -267,67 +391,65 @@ func (w *Writer) flushWhere(ctx context.Context, pred func(*batch) bool) ([]Flus
 		}
 		return !a.dlq && b.dlq
 	})
-	var out []FlushResult
 	for _, k := range keys {
-		r, err := w.flushLocked(ctx, k)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, r)
+		w.submitLocked(ctx, k)
 	}
-	return out, nil
-}
-
-func (w *Writer) flushLocked(ctx context.Context, bk batchKey) (FlushResult, error) {
-	b := w.batches[bk]
-	res, err := w.v.writeSegment(ctx, bk.dlq, bk.source, bk.partition, b.recs)
-	if err != nil {
-		return FlushResult{}, err
-	}
-	delete(w.batches, bk)
-	res.Bytes = b.bytes
-	res.Watermark = w.watermarkLocked(bk.partKey)
-	if w.cfg.OnFlush != nil {
-		w.cfg.OnFlush(res)
-	}
-	return res, nil
+	return w.reapLocked(ctx, true)
 }
 
 // writeSegment seals recs (one partition, increasing offsets) into one segment object,
-// after making every needed data key durable, and writes the index markers.
-func (v *Vault) writeSegment(ctx context.Context, dlq bool, source string, partition int32, recs []Record) (FlushResult, error) {
+// after making every needed data key durable, and writes the segment's pseudonym
+// index: O(1) objects per segment plus one per key shard gaining new patients.
+// keysResolved is called once the data keys are durable (or on error).
+func (v *Vault) writeSegment(ctx context.Context, dlq bool, source string, partition int32, recs []Record, keysResolved func()) (FlushResult, error) {
 	name := SegmentName(dlq, source, partition, recs[0].Offset, recs[len(recs)-1].Offset)
 	res := FlushResult{Segment: name, DLQ: dlq, Source: source, Partition: partition,
 		FirstOffset: recs[0].Offset, LastOffset: recs[len(recs)-1].Offset, Records: len(recs)}
 
-	// 1. Data keys: create the missing ones (durably) before the segment.
+	// 1. Data keys: resolve them per shard, creating the missing ones durably first.
 	seen := map[string]int{}
+	var byShard [keyShards][]string
 	for _, r := range recs {
 		if r.Pseudonym != "" {
 			if _, ok := seen[r.Pseudonym]; !ok {
 				seen[r.Pseudonym] = len(res.Pseudonyms)
 				res.Pseudonyms = append(res.Pseudonyms, r.Pseudonym)
+				s := shardOf(r.Pseudonym)
+				byShard[s] = append(byShard[s], r.Pseudonym)
 			}
 		}
 	}
+	var shards []int
+	for s := range byShard {
+		if len(byShard[s]) > 0 {
+			shards = append(shards, s)
+		}
+	}
 	aeads := make([]cipher.AEAD, len(res.Pseudonyms))
-	created := make([]bool, len(res.Pseudonyms))
-	err := v.parallel(ctx, len(res.Pseudonyms), func(ctx context.Context, i int) error {
-		k, c, err := v.dek(ctx, res.Pseudonyms[i], true)
+	kids := make([]string, len(res.Pseudonyms))
+	var newMu sync.Mutex
+	err := v.parallel(ctx, len(shards), func(ctx context.Context, i int) error {
+		keys, err := v.ensureKeys(ctx, shards[i], byShard[shards[i]])
 		if err != nil {
 			return err
 		}
-		created[i] = c
-		aeads[i], err = aeadFor(k)
-		return err
+		for p, k := range keys {
+			n := seen[p]
+			kids[n] = k.kid
+			if aeads[n], err = aeadFor(k.dek); err != nil {
+				return err
+			}
+			if k.created {
+				newMu.Lock()
+				res.NewKeys = append(res.NewKeys, p)
+				newMu.Unlock()
+			}
+		}
+		return nil
 	})
+	keysResolved()
 	if err != nil {
 		return FlushResult{}, err
-	}
-	for i, c := range created {
-		if c {
-			res.NewKeys = append(res.NewKeys, res.Pseudonyms[i])
-		}
 	}
 
 	// 2. Segment key, records, index.
@@ -358,7 +480,8 @@ func (v *Vault) writeSegment(ctx context.Context, dlq bool, source string, parti
 		}
 		a := segAEAD
 		if r.Pseudonym != "" {
-			a = aeads[seen[r.Pseudonym]]
+			n := seen[r.Pseudonym]
+			a, e.kid = aeads[n], kids[n]
 		} else {
 			e.kind = kindSegment
 		}
@@ -373,17 +496,23 @@ func (v *Vault) writeSegment(ctx context.Context, dlq bool, source string, parti
 	if err != nil {
 		return FlushResult{}, err
 	}
+	sort.Strings(res.Pseudonyms)
+	sort.Strings(res.NewKeys)
 
-	// 3. The segment and its markers, in parallel; all must land before we report.
-	err = v.parallel(ctx, len(res.Pseudonyms)+1, func(ctx context.Context, i int) error {
+	// 3. The segment and its pseudonym index, in parallel; both must land before we report.
+	n := 1
+	if len(res.Pseudonyms) > 0 {
+		n = 2
+	}
+	err = v.parallel(ctx, n, func(ctx context.Context, i int) error {
 		if i == 0 {
 			if err := v.st.Put(ctx, name, obj, store.PutOptions{}); err != nil {
 				return fmt.Errorf("vault: store segment %s: %w", name, err)
 			}
 			return nil
 		}
-		if err := v.st.Put(ctx, markerPrefix(res.Pseudonyms[i-1])+name, nil, store.PutOptions{}); err != nil {
-			return fmt.Errorf("vault: store index marker: %w", err)
+		if err := v.st.Put(ctx, indexName(name), encodePseudonymIndex(res.Pseudonyms), store.PutOptions{}); err != nil {
+			return fmt.Errorf("vault: store pseudonym index of %s: %w", name, err)
 		}
 		return nil
 	})
@@ -392,9 +521,8 @@ func (v *Vault) writeSegment(ctx context.Context, dlq bool, source string, parti
 	}
 	v.mu.Lock()
 	v.idx.del(name)
+	v.pidx.del(name)
 	v.mu.Unlock()
-	sort.Strings(res.Pseudonyms)
-	sort.Strings(res.NewKeys)
 	return res, nil
 }
 
