@@ -12,9 +12,10 @@ import (
 )
 
 // BenchmarkVaultMinIO writes 1 KB records to real MinIO through the batching Writer
-// (default bounds: 8 MiB / 10000 records per segment). "patients" is the number of
-// distinct pseudonyms cycling through the stream: each segment writes one index marker
-// per distinct patient, and each new patient one data key object.
+// (default bounds: 8 MiB / 10000 records per segment, MaxInFlight segments in flight).
+// "patients" is the number of distinct pseudonyms cycling through the stream: every
+// segment writes its object and one pseudonym index object, and the first segments
+// also one key object per key shard gaining new patients.
 func BenchmarkVaultMinIO(b *testing.B) {
 	s := miniotest.Shared(b)
 	for _, patients := range []int{100, 10000} {

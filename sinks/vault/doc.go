@@ -5,7 +5,7 @@
 // Keys. Key-encryption keys (KEKs) come from a keyring file (see LoadKeyring). Each
 // patient pseudonym gets a random 256-bit data key (DEK) with a random 8-byte key id,
 // wrapped with the newest KEK (AES-256-GCM, associated data = KEK id + pseudonym + key
-// id). DEKs are kept in 64 shards (by a hash of the pseudonym); each shard is a log of
+// id). DEKs are kept in 16 shards (by a hash of the pseudonym); each shard is a log of
 // key objects keys/<shard>/<generation>, created with If-None-Match so that processes
 // racing to create a patient's key agree on one (see keys.go). A flush adds at most one
 // object per shard that gains new patients. Erase writes a snapshot of the shard

@@ -25,7 +25,7 @@ import (
 // Hence two processes never create different keys for the same patient, and a flush
 // costs one small PUT per shard that gains new patients, not one per patient.
 const (
-	keyShards = 64
+	keyShards = 16
 	kidSize   = 8
 	// maxKeyGens: when a shard has more objects than this, the writer compacts it.
 	maxKeyGens = 64

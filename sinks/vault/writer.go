@@ -29,7 +29,7 @@ type WriterConfig struct {
 	// MaxAge of the oldest buffered record before FlushDue/Write flushes (default 5s).
 	MaxAge time.Duration
 	// MaxInFlight bounds the segments being sealed and uploaded in the background
-	// while Write keeps buffering the next ones (default 4). Write blocks when the
+	// while Write keeps buffering the next ones (default 6). Write blocks when the
 	// bound is reached.
 	MaxInFlight int
 	// OnFlush, if set, is called (in offset order per partition, from the goroutine of
@@ -123,7 +123,7 @@ func (v *Vault) NewWriter(cfg WriterConfig) *Writer {
 		cfg.MaxAge = 5 * time.Second
 	}
 	if cfg.MaxInFlight <= 0 {
-		cfg.MaxInFlight = 4
+		cfg.MaxInFlight = 6
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
