@@ -62,6 +62,18 @@ func (c *counterVec) Value(lv ...string) int64 {
 	return 0
 }
 
+// Names returns the label values of every series (joined by "/" when there are several labels), sorted.
+func (c *counterVec) Names() []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]string, 0, len(c.vals))
+	for k := range c.vals {
+		out = append(out, strings.ReplaceAll(k, "\x00", "/"))
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Sum returns the sum over every series.
 func (c *counterVec) Sum() int64 {
 	c.mu.RLock()

@@ -142,10 +142,11 @@ type Pipeline struct {
 	parts   map[string]*partState
 	failing map[string]string // sink -> error class
 
-	ckMu     sync.Mutex
-	joined   atomic.Bool
-	stopping atomic.Bool
-	running  atomic.Bool
+	ckMu         sync.Mutex
+	rejectWarned sync.Map // dataset name -> true once a rejection was logged at warn
+	joined       atomic.Bool
+	stopping     atomic.Bool
+	running      atomic.Bool
 }
 
 // New validates cfg and builds a Pipeline (no connections are made).
@@ -672,7 +673,12 @@ func (p *Pipeline) hand(ps *partState, j *job) error {
 			case errors.As(err, &re):
 				p.m.RowsRejected.Add(1, p.dsNames[r.ds])
 				// RowError names the dataset, column and Go type, never the value.
-				p.log.Warn("row rejected", "dataset", p.dsNames[r.ds], "topic", msg.Topic,
+				// The first rejection of a dataset is a warning, later ones debug (see the metric).
+				lvl := slog.LevelDebug
+				if _, seen := p.rejectWarned.LoadOrStore(p.dsNames[r.ds], true); !seen {
+					lvl = slog.LevelWarn
+				}
+				p.log.Log(ctx, lvl, "row rejected", "dataset", p.dsNames[r.ds], "topic", msg.Topic,
 					"partition", msg.Partition, "offset", msg.Offset, "column", re.Column, "reason", re.Reason)
 			default:
 				// The row is buffered; the roll that followed failed. The checkpoint retries it.

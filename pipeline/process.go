@@ -50,8 +50,8 @@ type Dataset struct {
 }
 
 // Emit receives one row for dataset index ds (into Rules.Datasets()); values
-// follow that dataset's schema. The callee copies nothing: values must not be
-// reused by the caller.
+// follow that dataset's schema. The pipeline copies the slice, so the caller
+// may reuse it after Emit returns.
 type Emit func(ds int, values []any)
 
 // Rules turns de-identified messages into dataset rows.
@@ -125,7 +125,7 @@ func newWorker(p *Pipeline) *worker {
 	if p.cfg.Rules != nil {
 		w.eval = p.cfg.Rules.NewEvaluator()
 	}
-	w.emit = func(ds int, values []any) { w.rows = append(w.rows, row{ds, values}) }
+	w.emit = func(ds int, values []any) { w.rows = append(w.rows, row{ds, append([]any(nil), values...)}) }
 	return w
 }
 

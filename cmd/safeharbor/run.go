@@ -1,0 +1,478 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
+	"github.com/segmentio/kafka-go/sasl/plain"
+	"github.com/segmentio/kafka-go/sasl/scram"
+
+	"github.com/safeharbor/safeharbor/deid"
+	"github.com/safeharbor/safeharbor/internal/synth"
+	"github.com/safeharbor/safeharbor/pipeline"
+	"github.com/safeharbor/safeharbor/rules"
+	"github.com/safeharbor/safeharbor/sinks/store"
+	"github.com/safeharbor/safeharbor/sinks/vault"
+)
+
+var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
+
+func init() {
+	register(command{name: "run", summary: "run the streaming pipeline (Kafka -> de-identify -> vault + Parquet)", run: runRun})
+}
+
+func runRun(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "YAML configuration file (default: embedded defaults; SAFEHARBOR_* overrides)")
+	demo := fs.Int("demo", 0, "produce N synthetic messages (mixed HL7v2 and FHIR) into the input topics, show progress, stop when all are committed")
+	seed := fs.Int64("demo-seed", 1, "seed of the synthetic traffic")
+	fhirShare := fs.Float64("demo-fhir", 0.2, "share of FHIR resources in the demo traffic")
+	poison := fs.Int("demo-poison", 1000, "one malformed record every N demo messages (0 = none), to show the DLQ")
+	logLevel := fs.String("log-level", "", "override log_level (debug, info, warn, error)")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "run: unexpected arguments; use -config FILE")
+		return exitUsage
+	}
+	c, err := loadConfig(*cfgPath, os.Getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	if *logLevel != "" {
+		c.LogLevel = *logLevel
+	} else if *demo > 0 && *cfgPath == "" && os.Getenv("SAFEHARBOR_LOG_LEVEL") == "" {
+		c.LogLevel = "warn" // keep the progress line readable
+	}
+	if errs := c.validate(false); len(errs) > 0 {
+		fmt.Fprintln(stderr, "run: invalid configuration:")
+		for _, e := range errs {
+			fmt.Fprintln(stderr, "  "+e)
+		}
+		return exitUsage
+	}
+	var h slog.Handler
+	hopts := &slog.HandlerOptions{Level: logLevels[strings.ToLower(c.LogLevel)]}
+	if c.LogFormat == "text" {
+		h = slog.NewTextHandler(stderr, hopts)
+	} else {
+		h = slog.NewJSONHandler(stderr, hopts)
+	}
+	log := slog.New(h)
+
+	r, err := build(c, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "run: %v\n", err)
+		return exitUsage
+	}
+	defer r.close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if c.MetricsAddr != "" {
+		ln, err := net.Listen("tcp", c.MetricsAddr)
+		if err != nil {
+			fmt.Fprintf(stderr, "run: metrics_addr: %v\n", err)
+			return exitUsage
+		}
+		srv := &http.Server{Handler: r.p.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		log.Info("serving /metrics, /healthz, /readyz", "addr", ln.Addr().String())
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var d *demoRun
+	if *demo > 0 {
+		d = &demoRun{n: *demo, seed: *seed, fhirShare: *fhirShare, poison: *poison, cfg: c, brokers: r.brokers,
+			p: r.p, out: stderr, transport: r.transport}
+		go d.run(runCtx, cancel)
+	}
+	err = r.p.Run(runCtx)
+	if d != nil {
+		d.summary(stdout, c)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "run: %v\n", err)
+		return exitFail
+	}
+	if d != nil && d.failed != nil {
+		fmt.Fprintf(stderr, "run: demo: %v\n", d.failed)
+		return exitFail
+	}
+	return exitOK
+}
+
+type running struct {
+	p         *pipeline.Pipeline
+	broker    *pipeline.EmbeddedBroker
+	brokers   []string
+	transport *kafka.Transport
+}
+
+func (r *running) close() {
+	if r.broker != nil {
+		r.broker.Close()
+	}
+}
+
+// build loads keys, opens the sinks, starts the embedded broker if no
+// brokers are configured, and builds the pipeline. Errors name files and
+// settings, never key material.
+func build(c *fileConfig, log *slog.Logger) (*running, error) {
+	key, err := deid.LoadKeyFile(c.Keys.DeidKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("keys.deid_key_file: %w", err)
+	}
+	kr, err := vault.LoadKeyring(c.Keys.KeyringFile)
+	if err != nil {
+		return nil, fmt.Errorf("keys.vault_keyring_file: %w", err)
+	}
+	var rs pipeline.Rules
+	rulesVersion := ""
+	if c.RulesFile != "" {
+		set, err := rules.Load(c.RulesFile)
+		if err != nil {
+			return nil, fmt.Errorf("rules_file: %w", err)
+		}
+		rs = pipeline.FromRuleSet(set)
+		rulesVersion = set.Version()
+	}
+	profile, _ := deid.ParseProfile(c.Keys.DeidProfile)
+	eng, err := deid.New(deid.Config{Key: key, Profile: profile, RulesVersion: rulesVersion})
+	if err != nil {
+		return nil, err
+	}
+	vstore, err := openTarget("vault", &c.Vault)
+	if err != nil {
+		return nil, err
+	}
+	astore, err := openTarget("analytics", &c.Analytics)
+	if err != nil {
+		return nil, err
+	}
+	v, err := vault.New(vault.Config{Store: vstore, Keyring: kr})
+	if err != nil {
+		return nil, err
+	}
+	r := &running{brokers: c.Kafka.Brokers}
+	var dialer *kafka.Dialer
+	if len(r.brokers) == 0 {
+		t := c.Kafka.Topics
+		b, err := pipeline.StartEmbeddedBroker(c.Kafka.Embedded.Port, c.Kafka.Embedded.Partitions, t.HL7, t.FHIR, t.HL7Out, t.FHIROut, t.DLQ)
+		if err != nil {
+			return nil, err
+		}
+		r.broker, r.brokers = b, b.Addrs()
+		log.Info("embedded Kafka-protocol broker started (in memory, loopback only)", "addr", strings.Join(r.brokers, ","))
+	} else {
+		dialer, r.transport, err = kafkaSecurity(c)
+		if err != nil {
+			return nil, err
+		}
+	}
+	start := kafka.FirstOffset
+	if c.Pipeline.StartFrom == "latest" {
+		start = kafka.LastOffset
+	}
+	p, err := pipeline.New(pipeline.Config{
+		Brokers: r.brokers, Dialer: dialer, Transport: r.transport, GroupID: c.Kafka.Group,
+		HL7Topic: c.Kafka.Topics.HL7, FHIRTopic: c.Kafka.Topics.FHIR,
+		OutputHL7Topic: c.Kafka.Topics.HL7Out, OutputFHIRTopic: c.Kafka.Topics.FHIROut, DLQTopic: c.Kafka.Topics.DLQ,
+		Deid: eng, Rules: rs, Vault: v, Analytics: astore,
+		Workers: c.Pipeline.Workers, QueueSize: c.Pipeline.QueueSize,
+		CheckpointInterval: c.Pipeline.CheckpointInterval.Duration, ShutdownTimeout: c.Pipeline.ShutdownTimeout.Duration,
+		StartOffset: start, Logger: log,
+	})
+	if err != nil {
+		r.close()
+		return nil, err
+	}
+	r.p = p
+	return r, nil
+}
+
+func readSecretFile(key, path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", key, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func openTarget(name string, t *target) (store.Store, error) {
+	if t.S3.Endpoint == "" {
+		if err := os.MkdirAll(t.Dir, 0o700); err != nil {
+			return nil, fmt.Errorf("%s.dir: %w", name, err)
+		}
+		l, err := store.NewLocal(t.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("%s.dir: %w", name, err)
+		}
+		return l, nil
+	}
+	ak, sk := t.S3.accessKey, t.S3.secretKey
+	var err error
+	if ak == "" {
+		if ak, err = readSecretFile(name+".s3.access_key_file", t.S3.AccessKeyFile); err != nil {
+			return nil, err
+		}
+	}
+	if sk == "" {
+		if sk, err = readSecretFile(name+".s3.secret_key_file", t.S3.SecretKeyFile); err != nil {
+			return nil, err
+		}
+	}
+	s, err := store.NewS3(store.S3Config{Endpoint: t.S3.Endpoint, Bucket: t.S3.Bucket, Region: t.S3.Region,
+		AccessKey: ak, SecretKey: sk, CAFile: t.S3.CAFile, Insecure: t.S3.Insecure})
+	if err != nil {
+		return nil, fmt.Errorf("%s.s3: %w", name, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := s.Ping(ctx); err != nil {
+		return nil, fmt.Errorf("%s.s3: %w", name, err)
+	}
+	return s, nil
+}
+
+// kafkaSecurity builds the consumer dialer and producer transport for TLS and SASL.
+func kafkaSecurity(c *fileConfig) (*kafka.Dialer, *kafka.Transport, error) {
+	k := &c.Kafka
+	var tc *tls.Config
+	if k.TLS.Enabled {
+		tc = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: k.TLS.InsecureSkipVerify} // verification stays on unless explicitly disabled
+		if k.TLS.CAFile != "" {
+			pem, err := os.ReadFile(k.TLS.CAFile)
+			if err != nil {
+				return nil, nil, fmt.Errorf("kafka.tls.ca_file: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, nil, fmt.Errorf("kafka.tls.ca_file: %s holds no PEM certificate", k.TLS.CAFile)
+			}
+			tc.RootCAs = pool
+		}
+		if k.TLS.CertFile != "" {
+			cert, err := tls.LoadX509KeyPair(k.TLS.CertFile, k.TLS.KeyFile)
+			if err != nil {
+				return nil, nil, fmt.Errorf("kafka.tls.cert_file/key_file: %w", err)
+			}
+			tc.Certificates = []tls.Certificate{cert}
+		}
+	}
+	var mech sasl.Mechanism
+	if m := strings.ToUpper(k.SASL.Mechanism); m != "" {
+		pw := k.SASL.password
+		if pw == "" {
+			var err error
+			if pw, err = readSecretFile("kafka.sasl.password_file", k.SASL.PasswordFile); err != nil {
+				return nil, nil, err
+			}
+		}
+		switch m {
+		case "PLAIN":
+			mech = plain.Mechanism{Username: k.SASL.Username, Password: pw}
+		case "SCRAM-SHA-256", "SCRAM-SHA-512":
+			algo := scram.SHA256
+			if m == "SCRAM-SHA-512" {
+				algo = scram.SHA512
+			}
+			sm, err := scram.Mechanism(algo, k.SASL.Username, pw)
+			if err != nil {
+				return nil, nil, errors.New("kafka.sasl: cannot set up SCRAM")
+			}
+			mech = sm
+		}
+	}
+	d := &kafka.Dialer{Timeout: 10 * time.Second, DualStack: true, TLS: tc, SASLMechanism: mech}
+	t := &kafka.Transport{TLS: tc, SASL: mech, DialTimeout: 10 * time.Second}
+	return d, t, nil
+}
+
+// demoRun produces synthetic traffic into the input topics and reports progress.
+type demoRun struct {
+	n         int
+	seed      int64
+	fhirShare float64
+	poison    int
+	cfg       *fileConfig
+	brokers   []string
+	transport *kafka.Transport
+	p         *pipeline.Pipeline
+	out       io.Writer
+
+	start, end time.Time
+	produced   int
+	failed     error
+}
+
+func (d *demoRun) run(ctx context.Context, stopPipeline context.CancelFunc) {
+	defer stopPipeline()
+	d.start = time.Now()
+	w := &kafka.Writer{Addr: kafka.TCP(d.brokers...), Balancer: &kafka.RoundRobin{}, BatchSize: 1000,
+		BatchTimeout: 5 * time.Millisecond, RequiredAcks: kafka.RequireAll}
+	if d.transport != nil {
+		w.Transport = d.transport
+	}
+	defer w.Close()
+	g := synth.New(d.seed, synth.Options{})
+	kinds := []string{"Patient", "Encounter", "Observation", "Condition"}
+	t := d.cfg.Kafka.Topics
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		batch := make([]kafka.Message, 0, 1000)
+		acc := 0.0
+		for i := 0; i < d.n && ctx.Err() == nil; i++ {
+			var m kafka.Message
+			acc += d.fhirShare
+			switch {
+			case d.poison > 0 && i%d.poison == d.poison-1:
+				if i%2 == 0 {
+					m = kafka.Message{Topic: t.HL7, Value: []byte("PID|this is not an HL7 message")}
+				} else {
+					m = kafka.Message{Topic: t.FHIR, Value: []byte(`{"resourceType": "Patient", "name": [`)}
+				}
+			case acc >= 1 && t.FHIR != "":
+				acc--
+				m = kafka.Message{Topic: t.FHIR, Value: g.FHIRResource(kinds[i%len(kinds)])}
+			default:
+				topic := t.HL7
+				if topic == "" {
+					topic = t.FHIR
+				}
+				m = kafka.Message{Topic: topic, Value: g.HL7()}
+			}
+			batch = append(batch, m)
+			if len(batch) == cap(batch) || i == d.n-1 {
+				if err := w.WriteMessages(ctx, batch...); err != nil {
+					if ctx.Err() == nil {
+						d.failed = fmt.Errorf("producing synthetic traffic: %w", err)
+					}
+					return
+				}
+				d.produced += len(batch)
+				batch = batch[:0]
+			}
+		}
+	}()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			<-done
+			fmt.Fprintln(d.out)
+			return
+		case <-tick.C:
+		}
+		m := d.p.Metrics()
+		in, outN, dlq := m.RecordsIn.Sum(), m.RecordsOut.Sum(), m.DLQ.Sum()
+		el := time.Since(d.start).Seconds()
+		fmt.Fprintf(d.out, "\rproduced %d/%d  processed %d  rows %d  DLQ %d  committed %d  %.0f msg/s  %s   ",
+			d.produced, d.n, in, m.Rows.Sum(), dlq, d.committed(), float64(outN+dlq)/el, readyWord(d.p))
+		select {
+		case <-done:
+			if d.failed != nil {
+				fmt.Fprintln(d.out)
+				return
+			}
+			if d.committed() >= int64(d.n) {
+				d.end = time.Now()
+				fmt.Fprintln(d.out)
+				return
+			}
+		default:
+		}
+	}
+}
+
+func readyWord(p *pipeline.Pipeline) string {
+	if p.Ready() {
+		return "ready"
+	}
+	return "not ready"
+}
+
+// committed sums the committed offsets of the input partitions (the demo's
+// topics start empty, so offsets equal record counts).
+func (d *demoRun) committed() int64 {
+	var s int64
+	for _, t := range []string{d.cfg.Kafka.Topics.HL7, d.cfg.Kafka.Topics.FHIR} {
+		if t == "" {
+			continue
+		}
+		for part := range int(d.cfg.Kafka.Embedded.Partitions) {
+			if c := d.p.Committed(t, part); c > 0 {
+				s += c
+			}
+		}
+	}
+	return s
+}
+
+func (d *demoRun) summary(w io.Writer, c *fileConfig) {
+	m := d.p.Metrics()
+	end := d.end
+	if end.IsZero() {
+		end = time.Now()
+	}
+	el := end.Sub(d.start)
+	processed := m.RecordsOut.Sum() + m.DLQ.Sum()
+	fmt.Fprintf(w, "\nSummary\n  records produced   %d\n  records processed  %d (vaulted %d, DLQ %d)\n  offsets committed  %d\n",
+		d.produced, processed, m.RecordsOut.Sum(), m.DLQ.Sum(), d.committed())
+	fmt.Fprintf(w, "  elapsed            %s   throughput %.0f msg/s (end to end, committed)\n", el.Round(time.Millisecond), float64(d.committed())/el.Seconds())
+	var names []string
+	for _, n := range m.Rows.Names() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "  datasets:")
+	for _, n := range names {
+		fmt.Fprintf(w, "    %-22s %d rows\n", n, m.Rows.Value(n))
+	}
+	if len(names) == 0 {
+		fmt.Fprintln(w, "    (none: no rules_file configured)")
+	}
+	fmt.Fprintf(w, "  vault (encrypted originals)  %s\n  analytics (Parquet)          %s\n", where(&c.Vault), where(&c.Analytics))
+	if c.Analytics.S3.Endpoint == "" && len(names) > 0 {
+		fmt.Fprintf(w, "\nOpen the Parquet with DuckDB, for example:\n  duckdb -c \"SELECT * FROM read_parquet('%s/dataset=%s/*/*.parquet') LIMIT 5\"\n",
+			strings.TrimSuffix(c.Analytics.Dir, "/"), pick(names, "lab_results"))
+	}
+}
+
+func pick(names []string, want string) string {
+	for _, n := range names {
+		if n == want {
+			return n
+		}
+	}
+	return names[0]
+}
+
+func where(t *target) string {
+	if t.S3.Endpoint != "" {
+		return "s3://" + t.S3.Bucket + " at " + t.S3.Endpoint
+	}
+	return t.Dir
+}

@@ -1,0 +1,56 @@
+package pipeline
+
+import (
+	"github.com/safeharbor/safeharbor/deid"
+	"github.com/safeharbor/safeharbor/fhir"
+	"github.com/safeharbor/safeharbor/hl7"
+	"github.com/safeharbor/safeharbor/rules"
+	"github.com/safeharbor/safeharbor/sinks/dataset"
+)
+
+// FromRuleSet adapts a compiled rules file to Rules. Every column is nullable
+// (an absent source value gives a null).
+func FromRuleSet(s *rules.Set) Rules { return ruleSet{s} }
+
+type ruleSet struct{ s *rules.Set }
+
+func (r ruleSet) Version() string { return r.s.Version() }
+
+func (r ruleSet) Datasets() []Dataset {
+	var out []Dataset
+	for _, d := range r.s.Datasets() {
+		ds := Dataset{Name: d.Name}
+		for _, c := range d.Columns {
+			var t dataset.ColType
+			switch c.Type {
+			case rules.String:
+				t = dataset.String
+			case rules.Int64:
+				t = dataset.Int64
+			case rules.Float64:
+				t = dataset.Float64
+			case rules.Bool:
+				t = dataset.Bool
+			case rules.Timestamp:
+				t = dataset.Timestamp
+			}
+			ds.Schema.Columns = append(ds.Schema.Columns, dataset.Column{Name: c.Name, Type: t, Nullable: true})
+		}
+		out = append(out, ds)
+	}
+	return out
+}
+
+func (r ruleSet) NewEvaluator() Evaluator { return ruleEval{r.s.NewEvaluator()} }
+
+type ruleEval struct{ e *rules.Evaluator }
+
+func (r ruleEval) HL7(m *hl7.Message, res deid.Result, emit Emit) error {
+	_, err := r.e.HL7(m, res, rules.EmitFunc(emit))
+	return err
+}
+
+func (r ruleEval) FHIR(v *fhir.Value, res deid.Result, emit Emit) error {
+	_, err := r.e.FHIR(v, res, rules.EmitFunc(emit))
+	return err
+}
