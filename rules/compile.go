@@ -15,6 +15,7 @@ import (
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 	"github.com/safeharbor/safeharbor/fhir"
 	"go.yaml.in/yaml/v3"
@@ -85,6 +86,10 @@ type dataset struct {
 	when    *vm.Program
 	where   *vm.Program
 	cols    []*column
+	// types, when non-nil, lists the only msg.type values for which when
+	// can be true (from a top-level msg.type == "X" or msg.type in [...]
+	// conjunct), so other messages skip the VM.
+	types []string
 }
 
 type column struct {
@@ -95,6 +100,7 @@ type column struct {
 	refs     []int // path indexes the expression reads
 	fromPos  Pos
 	progKind reflect.Kind
+	get      func(*env) any // a bare variable, read without the VM
 }
 
 type dropRule struct {
@@ -278,6 +284,9 @@ func (c *compiler) dataset(rd rawDataset) {
 	}
 	if rd.when.exists {
 		d.when = c.expr(rd.when, &dataset{unit: unitMessage, format: d.format, each: d.each}, kindBool, false, nil)
+		if tree, err := parser.Parse(rd.when.text); err == nil {
+			d.types = typeFilter(tree.Node)
+		}
 	}
 	if rd.where.exists {
 		if d.unit == unitMessage {
@@ -347,6 +356,9 @@ func (c *compiler) column(d *dataset, col *column, from rawScalar) {
 		return
 	}
 	want := map[ColType]exprKind{String: kindString, Int64: kindInt, Float64: kindFloat, Bool: kindBool, Timestamp: kindTime}[col.Type]
+	if g, ok := envGetters[src]; ok {
+		col.get = g
+	}
 	col.prog = c.expr(from, d, want, true, &col.refs)
 	if col.prog != nil {
 		col.progKind = col.prog.Node().Type().Kind()
@@ -546,8 +558,24 @@ func (p *patcher) literal(call *ast.CallNode, i int, what string) (string, bool)
 	return s.Value, true
 }
 
-func indexCall(name string, k int) *ast.CallNode {
-	return &ast.CallNode{Callee: &ast.IdentifierNode{Value: name}, Arguments: []ast.Node{&ast.IntegerNode{Value: k}}}
+// indexCall turns call into name(k) in place: fresh nodes typed
+// explicitly, so the compiler emits a typed, reflection-free call.
+func indexCall(call *ast.CallNode, name string, k int) {
+	id := &ast.IdentifierNode{Value: name}
+	id.SetLocation(call.Callee.Location())
+	id.SetType(indexFuncTypes[name])
+	arg := &ast.IntegerNode{Value: k}
+	arg.SetLocation(call.Location())
+	arg.SetType(reflect.TypeOf(0))
+	call.Callee = id
+	call.Arguments = []ast.Node{arg}
+}
+
+var indexFuncTypes = map[string]reflect.Type{
+	"__field":    reflect.TypeOf(func(int) string { return "" }),
+	"__code":     reflect.TypeOf(func(int) string { return "" }),
+	"__has":      reflect.TypeOf(func(int) bool { return false }),
+	"__any_code": reflect.TypeOf(func(int) bool { return false }),
 }
 
 // Visit implements ast.Visitor (post-order: arguments are patched first).
@@ -587,13 +615,13 @@ func (p *patcher) Visit(node *ast.Node) {
 			}
 			p.refs = append(p.refs, k)
 			if id.Value == "has" {
-				ast.Patch(node, indexCall("__has", k))
+				indexCall(n, "__has", k)
 				return
 			}
 			if p.c.set.paths[k].date {
 				p.dates = append(p.dates, dateRef{k, n.Arguments[0].Location().From})
 			}
-			ast.Patch(node, indexCall("__field", k))
+			indexCall(n, "__field", k)
 		case "year":
 			if len(n.Arguments) == 1 {
 				p.markYear(n.Arguments[0])
@@ -651,9 +679,9 @@ func (p *patcher) Visit(node *ast.Node) {
 			p.c.set.codes = append(p.c.set.codes, m)
 			p.refs = append(p.refs, k)
 			if id.Value == "code" {
-				ast.Patch(node, indexCall("__code", len(p.c.set.codes)-1))
+				indexCall(n, "__code", len(p.c.set.codes)-1)
 			} else {
-				ast.Patch(node, indexCall("__any_code", len(p.c.set.codes)-1))
+				indexCall(n, "__any_code", len(p.c.set.codes)-1)
 			}
 		case "lookup":
 			t, ok := p.literal(n, 0, "lookup()")
@@ -737,4 +765,63 @@ func looksFHIRPath(s string) bool {
 		}
 	}
 	return true
+}
+
+// typeFilter returns the msg.type values a predicate requires, or nil.
+func typeFilter(n ast.Node) []string {
+	switch x := n.(type) {
+	case *ast.BinaryNode:
+		switch x.Operator {
+		case "&&", "and":
+			if t := typeFilter(x.Left); t != nil {
+				return t
+			}
+			return typeFilter(x.Right)
+		case "==":
+			if isMsgType(x.Left) {
+				if s, ok := x.Right.(*ast.StringNode); ok {
+					return []string{s.Value}
+				}
+			}
+		case "in":
+			if isMsgType(x.Left) {
+				if a, ok := x.Right.(*ast.ArrayNode); ok {
+					var out []string
+					for _, e := range a.Nodes {
+						s, ok := e.(*ast.StringNode)
+						if !ok {
+							return nil
+						}
+						out = append(out, s.Value)
+					}
+					return out
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func isMsgType(n ast.Node) bool {
+	m, ok := n.(*ast.MemberNode)
+	if !ok {
+		return false
+	}
+	id, ok := m.Node.(*ast.IdentifierNode)
+	prop, ok2 := m.Property.(*ast.StringNode)
+	return ok && ok2 && id.Value == "msg" && prop.Value == "type" && !m.Optional
+}
+
+// envGetters read the plain variables a column may name directly.
+var envGetters = map[string]func(*env) any{
+	"pseudonym":        func(e *env) any { return e.Pseudonym },
+	"format":           func(e *env) any { return e.Format },
+	"resourceType":     func(e *env) any { return e.ResourceType },
+	"msg.type":         func(e *env) any { return e.Msg.Type },
+	"msg.event":        func(e *env) any { return e.Msg.Event },
+	"msg.structure":    func(e *env) any { return e.Msg.Structure },
+	"msg.version":      func(e *env) any { return e.Msg.Version },
+	"msg.age_category": func(e *env) any { return e.Msg.AgeCategory },
+	"msg.over90":       func(e *env) any { return e.Msg.Over90 },
+	"msg.format":       func(e *env) any { return e.Msg.Format },
 }

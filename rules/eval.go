@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -210,6 +211,9 @@ func (e *Evaluator) run(emit EmitFunc) (string, error) {
 		}
 		e.cur, e.curRes, e.curElem, e.ds = -1, nil, nil, d
 		e.newRow()
+		if d.types != nil && !slices.Contains(d.types, e.env.Msg.Type) {
+			continue
+		}
 		if d.when != nil {
 			ok, err := e.pred(d.when)
 			if err != nil {
@@ -349,6 +353,9 @@ func (e *Evaluator) columnValue(c *column) (any, error) {
 		if !any {
 			return nil, nil
 		}
+	}
+	if c.get != nil {
+		return convert(c.get(&e.env), c.Type)
 	}
 	out, err := e.vm.Run(c.prog, &e.env)
 	if err != nil {
