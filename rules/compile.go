@@ -101,6 +101,10 @@ type column struct {
 	fromPos  Pos
 	progKind reflect.Kind
 	get      func(*env) any // a bare variable, read without the VM
+	// native, when set, computes the column without the VM:
+	// fn(field(path nativeArg)) for a one-function-of-one-path expression
+	native    func(e *Evaluator, k int) any
+	nativeArg int
 }
 
 type dropRule struct {
@@ -362,6 +366,7 @@ func (c *compiler) column(d *dataset, col *column, from rawScalar) {
 	col.prog = c.expr(from, d, want, true, &col.refs)
 	if col.prog != nil {
 		col.progKind = col.prog.Node().Type().Kind()
+		col.native, col.nativeArg = nativeColumn(col.prog.Node())
 	}
 }
 
@@ -824,4 +829,48 @@ var envGetters = map[string]func(*env) any{
 	"msg.age_category": func(e *env) any { return e.Msg.AgeCategory },
 	"msg.over90":       func(e *env) any { return e.Msg.Over90 },
 	"msg.format":       func(e *env) any { return e.Msg.Format },
+}
+
+// nativeColumn recognizes fn(field("P")) and field("P") column expressions
+// (after index patching) and returns a VM-free evaluator for them.
+func nativeColumn(n ast.Node) (func(e *Evaluator, k int) any, int) {
+	idx := func(n ast.Node, name string) (int, bool) {
+		call, ok := n.(*ast.CallNode)
+		if !ok || len(call.Arguments) != 1 {
+			return 0, false
+		}
+		id, ok := call.Callee.(*ast.IdentifierNode)
+		if !ok || id.Value != name {
+			return 0, false
+		}
+		in, ok := call.Arguments[0].(*ast.IntegerNode)
+		return in.Value, ok
+	}
+	if k, ok := idx(n, "__field"); ok {
+		return func(e *Evaluator, k int) any { return e.value(k) }, k
+	}
+	if k, ok := idx(n, "__code"); ok {
+		return func(e *Evaluator, k int) any { return e.code(k) }, k
+	}
+	call, ok := n.(*ast.CallNode)
+	if !ok || len(call.Arguments) != 1 {
+		return nil, 0
+	}
+	id, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return nil, 0
+	}
+	k, ok := idx(call.Arguments[0], "__field")
+	if !ok {
+		return nil, 0
+	}
+	switch id.Value {
+	case "number":
+		return func(e *Evaluator, k int) any { return number(e.value(k)) }, k
+	case "year":
+		return func(e *Evaluator, k int) any { return year(e.value(k)) }, k
+	case "zip3":
+		return func(e *Evaluator, k int) any { return zip3(e.value(k)) }, k
+	}
+	return nil, 0
 }

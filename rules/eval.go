@@ -357,6 +357,9 @@ func (e *Evaluator) columnValue(c *column) (any, error) {
 	if c.get != nil {
 		return convert(c.get(&e.env), c.Type)
 	}
+	if c.native != nil {
+		return convert(c.native(e, c.nativeArg), c.Type)
+	}
 	out, err := e.vm.Run(c.prog, &e.env)
 	if err != nil {
 		return nil, e.runErr("expression", err)
