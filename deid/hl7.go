@@ -2,6 +2,7 @@ package deid
 
 import (
 	"bytes"
+	"unsafe"
 	"strconv"
 	"strings"
 	"time"
@@ -25,8 +26,12 @@ type hl7Work struct {
 	known   text.Known
 	counts  text.Counts
 	rep     *Report
-	exact   map[string]struct{}
+	exact   map[uint64]struct{}
+	lenMask uint64 // bit n: some remembered value has n bytes (63: longer)
+	strs    []byte // backing store of w.str results, reset per message
 	up      []byte
+	seg     []byte
+	buf2    []byte
 	buf     []byte
 	tmp     []byte
 	ref     time.Time
@@ -52,9 +57,11 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 	w.m, w.d, w.rep = m, m.Delims(), rep
 	w.known.Reset()
 	if w.exact == nil {
-		w.exact = map[string]struct{}{}
+		w.exact = map[uint64]struct{}{}
 	}
 	clear(w.exact)
+	w.lenMask = 0
+	w.strs = w.strs[:0]
 	w.counts = text.Counts{}
 	w.over90, w.shift, w.patient = false, 0, ""
 
@@ -103,56 +110,18 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 	})
 	for i := 0; i < m.NumSegments(); i++ {
 		s := m.Segment(i)
-		rules := hl7Segments[s.Name()]
-		if rules == nil && s.Name()[0] == 'Z' {
-			continue // allowlisted Z-segment
+		if !hasEarly[s.Name()] {
+			continue
 		}
-		ri := 0
-		n := s.NumFields()
-		for fnum := 1; fnum <= n; fnum++ {
-			r := keepR
-			for ri < len(rules) && rules[ri].field < fnum {
-				ri++
-			}
-			if ri < len(rules) && rules[ri].field == fnum {
-				r = rules[ri].rule
-			}
-			if s.Is("MSH") && fnum <= 2 {
-				continue
-			}
-			if late(r.k) {
-				continue // pass 2
-			}
-			if err := w.apply(s, fnum, r); err != nil {
-				return res, err
-			}
+		if err := w.segmentPass(s, false); err != nil {
+			return res, err
 		}
 	}
 	// pass 2: kept fields and free text, now that every identifier value of
 	// the message is known
 	for i := 0; i < m.NumSegments(); i++ {
-		s := m.Segment(i)
-		rules := hl7Segments[s.Name()]
-		if rules == nil && s.Name()[0] == 'Z' {
-			continue
-		}
-		ri := 0
-		for fnum := 1; fnum <= s.NumFields(); fnum++ {
-			if s.Is("MSH") && fnum <= 2 {
-				continue
-			}
-			r := keepR
-			for ri < len(rules) && rules[ri].field < fnum {
-				ri++
-			}
-			if ri < len(rules) && rules[ri].field == fnum {
-				r = rules[ri].rule
-			}
-			if late(r.k) {
-				if err := w.apply(s, fnum, r); err != nil {
-					return res, err
-				}
-			}
+		if err := w.segmentPass(m.Segment(i), true); err != nil {
+			return res, err
 		}
 	}
 	rep.addScrubbed(&w.counts)
@@ -170,6 +139,85 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 	}
 	return res, nil
 }
+
+// segmentPass treats the fields of one segment whose kind belongs to this
+// pass, building the new segment in one go.
+func (w *hl7Work) segmentPass(s hl7.Segment, pass2 bool) error {
+	name := s.Name()
+	rules, known := hl7Segments[name]
+	if !known {
+		return nil // an allowlisted Z-segment
+	}
+	data := s.Bytes()
+	if len(data) <= 3 {
+		return nil
+	}
+	fs := w.d.Field
+	out := append(w.seg[:0], data[:3]...)
+	changed := false
+	fnum := 0
+	ri := 0
+	pos := 3
+	if s.Is("MSH") {
+		// MSH-1 (the separator) and MSH-2 (encoding characters) are copied as they are
+		pos = indexFrom(data, fs, 4)
+		out = append(out[:0], data[:pos]...)
+		fnum = 2
+	}
+	for pos < len(data) {
+		start := pos + 1
+		end := indexFrom(data, fs, start)
+		raw := data[start:end]
+		fnum++
+		for ri < len(rules) && rules[ri].field < fnum {
+			ri++
+		}
+		r := keepR
+		if ri < len(rules) && rules[ri].field == fnum {
+			r = rules[ri].rule
+		}
+		out = append(out, fs)
+		if late(r.k) != pass2 || len(raw) == 0 {
+			out = append(out, raw...)
+		} else {
+			nv := w.transform(s, fnum, r, raw)
+			if !bytes.Equal(nv, raw) {
+				changed = true
+			}
+			out = append(out, nv...)
+		}
+		pos = end
+	}
+	w.seg = out
+	if !changed {
+		return nil
+	}
+	return s.Replace(out)
+}
+
+// indexFrom returns the index of c in b at or after from, or len(b).
+func indexFrom(b []byte, c byte, from int) int {
+	if from >= len(b) {
+		return len(b)
+	}
+	if i := bytes.IndexByte(b[from:], c); i >= 0 {
+		return from + i
+	}
+	return len(b)
+}
+
+// hasEarly lists the segments with fields treated in pass 1.
+var hasEarly = func() map[string]bool {
+	m := map[string]bool{}
+	for name, rules := range hl7Segments {
+		for _, r := range rules {
+			if !late(r.k) {
+				m[name] = true
+			}
+		}
+	}
+	return m
+}()
 
 // late reports whether a kind is applied in pass 2, after every identifier
 // value of the message has been collected.
@@ -224,11 +272,6 @@ func (c *idChooser) best() string {
 	return c.any
 }
 
-// set replaces field fnum of s, counting it.
-func (w *hl7Work) set(s hl7.Segment, fnum int, raw []byte) error {
-	return s.SetField(fnum, raw)
-}
-
 func (w *hl7Work) esc(dst []byte, v string) []byte {
 	out, ok := w.d.AppendEscaped(dst, v)
 	if !ok {
@@ -237,16 +280,15 @@ func (w *hl7Work) esc(dst []byte, v string) []byte {
 	return out
 }
 
-// forEachRep calls fn for every repetition of raw, building the new field in w.buf.
+// rebuild calls fn for every repetition of raw, building the new field in w.buf.
 func (w *hl7Work) rebuild(raw []byte, fn func(dst, rep []byte) []byte) []byte {
 	out := w.buf[:0]
-	n := hl7.Count(raw, w.d.Repetition)
-	for r := 1; r <= n; r++ {
-		if r > 1 {
+	hl7.Split(raw, w.d.Repetition, func(r int, rep []byte) {
+		if r > 0 {
 			out = append(out, w.d.Repetition)
 		}
-		out = fn(out, hl7.Nth(raw, w.d.Repetition, r))
-	}
+		out = fn(out, rep)
+	})
 	// drop trailing empty repetitions
 	for len(out) > 0 && w.d.Repetition != 0 && out[len(out)-1] == w.d.Repetition {
 		out = out[:len(out)-1]
@@ -255,71 +297,101 @@ func (w *hl7Work) rebuild(raw []byte, fn func(dst, rep []byte) []byte) []byte {
 	return out
 }
 
-// addKnownComponents remembers every component/subcomponent text of raw under cat.
-func (w *hl7Work) addKnownComponents(raw []byte, cat text.Category) {
+// mapParts rewrites every subcomponent of one repetition with fn, keeping
+// the component and subcomponent structure.
+func (w *hl7Work) mapParts(dst, rep []byte, fn func(dst []byte, comp, sub int, v []byte) []byte) []byte {
 	d := w.d
-	for r := 1; r <= hl7.Count(raw, d.Repetition); r++ {
-		rep := hl7.Nth(raw, d.Repetition, r)
-		for c := 1; c <= hl7.Count(rep, d.Component); c++ {
-			comp := hl7.Nth(rep, d.Component, c)
-			for sc := 1; sc <= hl7.Count(comp, d.Subcomponent); sc++ {
-				v := strings.TrimSpace(w.m.Unescape(hl7.Nth(comp, d.Subcomponent, sc)))
-				if len(v) >= 2 {
-					w.remember(cat, v)
-				}
-			}
+	hl7.Split(rep, d.Component, func(c int, comp []byte) {
+		if c > 0 {
+			dst = append(dst, d.Component)
 		}
-	}
+		hl7.Split(comp, d.Subcomponent, func(sc int, v []byte) {
+			if sc > 0 {
+				dst = append(dst, d.Subcomponent)
+			}
+			dst = fn(dst, c+1, sc+1, v)
+		})
+	})
+	return dst
 }
 
-func (w *hl7Work) apply(s hl7.Segment, fnum int, r rule) error {
-	raw := s.Field(fnum)
+// anyPart reports whether pred holds for some subcomponent of raw (all repetitions).
+func (w *hl7Work) anyPart(raw []byte, pred func(v []byte) bool) bool {
+	found := false
+	d := w.d
+	hl7.Split(raw, d.Repetition, func(_ int, rep []byte) {
+		hl7.Split(rep, d.Component, func(_ int, comp []byte) {
+			hl7.Split(comp, d.Subcomponent, func(_ int, v []byte) {
+				if !found && pred(v) {
+					found = true
+				}
+			})
+		})
+	})
+	return found
+}
+
+// addKnownComponents remembers every component/subcomponent text of raw under cat.
+func (w *hl7Work) addKnownComponents(raw []byte, cat text.Category) {
+	w.anyPart(raw, func(v []byte) bool {
+		if len(v) >= 2 {
+			if s := strings.TrimSpace(w.str(v)); len(s) >= 2 {
+				w.remember(cat, s)
+			}
+		}
+		return false
+	})
+}
+
+// transform returns the treated form of one field's raw bytes (which may
+// alias the work buffers: copy it before the next transform).
+func (w *hl7Work) transform(s hl7.Segment, fnum int, r rule, raw []byte) []byte {
 	if len(raw) == 0 {
-		return nil
+		return raw
 	}
 	d := w.d
 	rep := w.rep
 	switch r.k {
 	case kKeep:
-		return w.sweepKept(s, fnum, raw)
+		return w.sweepKept(raw)
 	case kRemove:
 		w.addKnownComponents(raw, r.cat)
 		rep.Add(r.cat, Removed, 1)
-		return w.set(s, fnum, nil)
+		return nil
 	case kName:
 		w.addNames(raw)
 		rep.Add(text.Name, Removed, 1)
-		return w.set(s, fnum, nil)
+		return nil
 	case kPhone:
 		w.addPhones(raw)
 		rep.Add(text.Phone, Removed, 1)
-		return w.set(s, fnum, nil)
+		return nil
 	case kAddr:
-		return w.set(s, fnum, w.address(raw))
+		return w.address(raw)
 	case kIDs:
-		return w.set(s, fnum, w.ids(raw, r.cat))
+		return w.ids(raw, r.cat)
 	case kEI:
-		return w.set(s, fnum, w.rebuild(raw, func(dst, rp []byte) []byte { return w.ei(dst, rp, d.Component) }))
+		return w.rebuild(raw, func(dst, rp []byte) []byte { return w.ei(dst, rp, d.Component) })
 	case kEIP:
-		return w.set(s, fnum, w.rebuild(raw, func(dst, rp []byte) []byte {
-			for c := 1; c <= hl7.Count(rp, d.Component); c++ {
-				if c > 1 {
+		return w.rebuild(raw, func(dst, rp []byte) []byte {
+			hl7.Split(rp, d.Component, func(c int, comp []byte) {
+				if c > 0 {
 					dst = append(dst, d.Component)
 				}
-				dst = w.ei(dst, hl7.Nth(rp, d.Component, c), d.Subcomponent)
-			}
+				dst = w.ei(dst, comp, d.Subcomponent)
+			})
 			return dst
-		}))
+		})
 	case kDate, kDOB:
-		return w.dates(s, fnum, raw, r.k == kDOB)
+		return w.dates(raw, r.k == kDOB)
 	case kText:
-		return w.set(s, fnum, w.rebuild(raw, func(dst, rp []byte) []byte { return w.scrub(dst, rp) }))
+		return w.rebuild(raw, func(dst, rp []byte) []byte { return w.scrub(dst, rp) })
 	case kCoded:
-		return w.set(s, fnum, w.coded(raw))
+		return w.coded(raw)
 	case kOBX5:
 		return w.obx5(s, fnum, raw)
 	}
-	return nil
+	return raw
 }
 
 func (w *hl7Work) addNames(raw []byte) {
@@ -329,7 +401,7 @@ func (w *hl7Work) addNames(raw []byte) {
 		// XPN: 1 family (FN: surname & ...), 2 given, 3 middle; XCN shifts by one (1 is the id)
 		for c := 1; c <= 4 && c <= hl7.Count(rp, d.Component); c++ {
 			comp := hl7.Nth(rp, d.Component, c)
-			v := strings.TrimSpace(w.m.Unescape(hl7.Nth(comp, d.Subcomponent, 1)))
+			v := strings.TrimSpace(w.str(hl7.Nth(comp, d.Subcomponent, 1)))
 			if len(v) >= 2 && !digits(v) {
 				w.remember(text.Name, v)
 			}
@@ -341,7 +413,7 @@ func (w *hl7Work) addPhones(raw []byte) {
 	d := w.d
 	for r := 1; r <= hl7.Count(raw, d.Repetition); r++ {
 		rp := hl7.Nth(raw, d.Repetition, r)
-		comp := func(c int) string { return strings.TrimSpace(w.m.Unescape(hl7.Nth(rp, d.Component, c))) }
+		comp := func(c int) string { return strings.TrimSpace(w.str(hl7.Nth(rp, d.Component, c))) }
 		if v := comp(1); v != "" {
 			w.remember(text.Phone, v)
 		}
@@ -369,7 +441,7 @@ func (w *hl7Work) address(raw []byte) []byte {
 			}
 		}
 		start := len(dst)
-		zip := w.m.Unescape(comp(5))
+		zip := w.str(comp(5))
 		if zip != "" {
 			w.remember(text.ZIP, zip)
 		}
@@ -415,12 +487,12 @@ func noDigits(v []byte) []byte {
 func (w *hl7Work) ids(raw []byte, cat text.Category) []byte {
 	d := w.d
 	return w.rebuild(raw, func(dst, rp []byte) []byte {
-		id := strings.TrimSpace(w.m.Unescape(hl7.Nth(rp, d.Component, 1)))
+		id := strings.TrimSpace(w.str(hl7.Nth(rp, d.Component, 1)))
 		typ := hl7.Nth(rp, d.Component, 5)
 		if id != "" {
 			w.remember(cat, id)
 		}
-		if c, removed := idTypesRemoved[strings.ToUpper(w.m.Unescape(typ))]; removed {
+		if c, removed := idTypesRemoved[strings.ToUpper(w.str(typ))]; removed {
 			w.remember(c, id)
 			w.rep.Add(c, Removed, 1)
 			return dst
@@ -430,7 +502,7 @@ func (w *hl7Work) ids(raw []byte, cat text.Category) []byte {
 			dst = w.e.pseudo.appendPseudonym(dst, "id", id)
 		}
 		auth := hl7.Nth(rp, d.Component, 4)
-		if strings.Contains(strings.ToUpper(w.m.Unescape(auth)), strings.ToUpper(id)) {
+		if strings.Contains(strings.ToUpper(w.str(auth)), strings.ToUpper(id)) {
 			auth = nil // an authority that repeats the identifier
 		}
 		if d.Component != 0 && (len(auth) > 0 || len(typ) > 0) {
@@ -447,7 +519,7 @@ func (w *hl7Work) ids(raw []byte, cat text.Category) []byte {
 
 // ei pseudonymizes the first part of an EI (split by sep) and keeps its namespace parts.
 func (w *hl7Work) ei(dst, v []byte, sep byte) []byte {
-	id := strings.TrimSpace(w.m.Unescape(hl7.Nth(v, sep, 1)))
+	id := strings.TrimSpace(w.str(hl7.Nth(v, sep, 1)))
 	if id == "" {
 		return append(dst, v...)
 	}
@@ -462,7 +534,7 @@ func (w *hl7Work) ei(dst, v []byte, sep byte) []byte {
 	for c := 2; c <= hl7.Count(v, sep); c++ {
 		dst = append(dst, sep)
 		part := hl7.Nth(v, sep, c)
-		if !strings.EqualFold(strings.TrimSpace(w.m.Unescape(part)), id) {
+		if !strings.EqualFold(strings.TrimSpace(w.str(part)), id) {
 			dst = append(dst, part...)
 		}
 	}
@@ -484,87 +556,61 @@ func indexByte(b []byte, c byte) int {
 // dates reduces every date in the field to its year (or shifts it). A value
 // in a date field that is not a date is removed: it may be anything. A birth
 // date of someone 90 or older is removed entirely.
-func (w *hl7Work) dates(s hl7.Segment, fnum int, raw []byte, dob bool) error {
+func (w *hl7Work) dates(raw []byte, dob bool) []byte {
 	d := w.d
 	if dob {
-		if b, ok := parseHL7Date(w.m.Unescape(hl7.Nth(raw, d.Repetition, 1))); ok {
+		if b, ok := parseHL7Date(w.str(hl7.Nth(raw, d.Repetition, 1))); ok {
 			if b.prec >= 8 {
 				w.remember(text.Date, strconv.Itoa(b.year)+pad2(b.month)+pad2(b.day))
 			}
 			if ageAt(b, w.ref) >= 90 {
 				w.rep.Add(text.Age, Removed, 1)
-				return w.set(s, fnum, nil)
+				return nil
 			}
 		}
 	}
-	changed := false
-	out := w.rebuild(raw, func(dst, rp []byte) []byte {
-		for c := 1; c <= hl7.Count(rp, d.Component); c++ {
-			if c > 1 {
-				dst = append(dst, d.Component)
-			}
-			comp := hl7.Nth(rp, d.Component, c)
-			for sc := 1; sc <= hl7.Count(comp, d.Subcomponent); sc++ {
-				if sc > 1 {
-					dst = append(dst, d.Subcomponent)
-				}
-				v := hl7.Nth(comp, d.Subcomponent, sc)
-				nv := w.dateOnly(string(v))
-				dst = append(dst, nv...)
-				if nv != string(v) {
-					changed = true
-				}
-			}
-		}
-		return dst
+	return w.rebuild(raw, func(dst, rp []byte) []byte {
+		return w.mapParts(dst, rp, func(dst []byte, _, _ int, v []byte) []byte {
+			return w.appendDateOnly(dst, v)
+		})
 	})
-	if !changed {
-		return nil
-	}
-	return w.set(s, fnum, out)
 }
 
-// dateOnly treats one value of a date field: dates become their year (or
-// are shifted), a one-letter code (the TS degree of precision) stays, and
+// appendDateOnly treats one value of a date field: dates become their year
+// (or are shifted), a one-letter code (the TS degree of precision) stays, and
 // anything else is removed — a date field holding other text may hold anything.
-func (w *hl7Work) dateOnly(v string) string {
+func (w *hl7Work) appendDateOnly(dst, v []byte) []byte {
 	if len(v) <= 1 {
-		return v
+		return append(dst, v...)
 	}
-	if _, ok := parseHL7Date(v); ok {
-		nv, _ := w.dateValue(v, true)
-		return nv
+	if dt, ok := parseHL7Date(unsafeString(v)); ok {
+		return w.appendDate(dst, v, dt)
 	}
 	w.rep.Add(text.Date, Removed, 1)
-	return ""
+	return dst
 }
 
-// dateValue returns the treated form of one date value. first says the value
-// is the date part of the field (others, such as a TS precision code, are
-// kept unless they are dates themselves).
-func (w *hl7Work) dateValue(v string, first bool) (string, bool) {
-	if v == "" {
-		return v, true
-	}
-	dt, ok := parseHL7Date(v)
-	if !ok {
-		if first {
-			w.rep.Add(text.Date, Removed, 1)
-			return "", true // not a date where a date belongs: remove
-		}
-		return v, true
-	}
+// appendDate appends the treated form of a parsed date value v.
+func (w *hl7Work) appendDate(dst, v []byte, dt dtm) []byte {
 	if dt.prec >= 8 {
-		w.remember(text.Date, v[:8])
+		w.remember(text.Date, unsafeString(v[:8]))
 	}
 	if w.e.cfg.Profile == Shift {
 		w.rep.Add(text.Date, Shifted, 1)
-		return shiftHL7(dt, w.shift), true
+		return append(dst, shiftHL7(dt, w.shift)...)
 	}
-	if dt.prec > 4 || len(v) > 4 {
+	if len(v) > 4 {
 		w.rep.Add(text.Date, Generalized, 1)
 	}
-	return strconv.Itoa(dt.year), true
+	return strconv.AppendInt(dst, int64(dt.year), 10)
+}
+
+// unsafeString views b as a string without copying; only for values not kept.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // remember records an identifier value of this message: free text is
@@ -576,8 +622,23 @@ func (w *hl7Work) remember(cat text.Category, v string) {
 	}
 	w.known.Add(cat, v)
 	if len(v) >= 3 {
-		w.exact[strings.ToUpper(v)] = struct{}{}
+		w.exact[foldHash(v)] = struct{}{}
+		w.lenMask |= 1 << min(len(v), 63)
 	}
+}
+
+// foldHash is FNV-1a over the ASCII-upper-cased bytes of v.
+func foldHash[T string | []byte](v T) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
 }
 
 // isKnown reports whether v equals a remembered identifier value, ignoring case.
@@ -585,102 +646,117 @@ func (w *hl7Work) isKnown(v []byte) bool {
 	if len(v) < 3 || len(w.exact) == 0 {
 		return false
 	}
-	w.up = w.up[:0]
-	for _, c := range v {
-		if c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		w.up = append(w.up, c)
-	}
-	_, ok := w.exact[string(w.up)]
+	_, ok := w.exact[foldHash(v)]
 	return ok
+}
+
+// str decodes a raw value into a string backed by the work's per-message
+// store: no allocation per value. The result is valid until the next
+// message; do not keep it.
+func (w *hl7Work) str(raw []byte) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	if cap(w.strs)-len(w.strs) < len(raw)+16 {
+		w.strs = make([]byte, 0, max(4096, 2*len(raw)))
+	}
+	start := len(w.strs)
+	w.strs = w.d.AppendUnescaped(w.strs, raw)
+	return unsafe.String(&w.strs[start], len(w.strs)-start)
 }
 
 // sweepKept treats a kept field: components that repeat an identifier of
 // this message are removed (a patient named in a provider field, an MRN in
 // a field the standard does not define), and full dates are reduced to the
 // year (for example inside timing quantities or name-with-date types).
-func (w *hl7Work) sweepKept(s hl7.Segment, fnum int, raw []byte) error {
-	d := w.d
-	if len(w.exact) > 0 {
-		changed := false
+func (w *hl7Work) sweepKept(raw []byte) []byte {
+	hasKnown, hasDate := w.scanKept(raw)
+	if hasKnown {
 		out := w.rebuild(raw, func(dst, rp []byte) []byte {
-			for c := 1; c <= hl7.Count(rp, d.Component); c++ {
-				if c > 1 {
-					dst = append(dst, d.Component)
+			return w.mapParts(dst, rp, func(dst []byte, _, _ int, v []byte) []byte {
+				if w.knownPart(v) {
+					w.rep.Add(text.OtherID, Removed, 1)
+					return dst
 				}
-				comp := hl7.Nth(rp, d.Component, c)
-				for sc := 1; sc <= hl7.Count(comp, d.Subcomponent); sc++ {
-					if sc > 1 {
-						dst = append(dst, d.Subcomponent)
-					}
-					v := hl7.Nth(comp, d.Subcomponent, sc)
-					if w.isKnown(bytes.TrimSpace(w.d.AppendUnescaped(w.tmp[:0], v))) {
-						w.rep.Add(text.OtherID, Removed, 1)
-						changed = true
-						continue
-					}
-					dst = append(dst, v...)
-				}
-			}
-			return dst
+				return append(dst, v...)
+			})
 		})
-		if changed {
-			if err := w.set(s, fnum, out); err != nil {
-				return err
-			}
-			raw = s.Field(fnum)
-		}
+		raw = append(w.buf2[:0], out...)
+		w.buf2 = raw
 	}
-	return w.sweepDates(s, fnum, raw)
+	if !hasDate {
+		return raw
+	}
+	return w.sweepDates(raw)
+}
+
+// scanKept looks through a kept field once, without splitting it: whether a
+// part may equal a remembered identifier (its trimmed length is one of
+// theirs and its hash matches), and whether it has a run of 8 digits (a
+// possible date).
+func (w *hl7Work) scanKept(raw []byte) (hasKnown, hasDate bool) {
+	d := &w.d
+	start, run := 0, 0
+	for i := 0; i <= len(raw); i++ {
+		if i < len(raw) {
+			c := raw[i]
+			if c != d.Component && c != d.Subcomponent && c != d.Repetition {
+				if c >= '0' && c <= '9' {
+					if run++; run >= 8 {
+						hasDate = true
+					}
+				} else {
+					run = 0
+				}
+				continue
+			}
+		}
+		if !hasKnown && w.lenMask != 0 {
+			a, b := start, i
+			for a < b && raw[a] == ' ' {
+				a++
+			}
+			for b > a && raw[b-1] == ' ' {
+				b--
+			}
+			if n := b - a; n >= 3 && w.lenMask&(1<<min(n, 63)) != 0 && w.knownPart(raw[a:b]) {
+				hasKnown = true
+			} else if n >= 3 && d.Escape != 0 && bytes.IndexByte(raw[a:b], d.Escape) >= 0 && w.knownPart(raw[a:b]) {
+				hasKnown = true
+			}
+		}
+		start, run = i+1, 0
+	}
+	return hasKnown, hasDate
+}
+
+// knownPart reports whether a raw value equals a remembered identifier.
+func (w *hl7Work) knownPart(v []byte) bool {
+	if len(v) < 3 {
+		return false
+	}
+	if w.d.Escape != 0 && bytes.IndexByte(v, w.d.Escape) >= 0 {
+		w.tmp = w.d.AppendUnescaped(w.tmp[:0], v)
+		v = w.tmp
+	}
+	return w.isKnown(bytes.TrimSpace(v))
 }
 
 // sweepDates reduces full dates found in kept fields to the year.
-func (w *hl7Work) sweepDates(s hl7.Segment, fnum int, raw []byte) error {
-	d := w.d
-	// quick check: a date needs 8 consecutive digits
-	run, found := 0, false
-	for _, c := range raw {
-		if c >= '0' && c <= '9' {
-			run++
-			if run >= 8 {
-				found = true
-				break
-			}
-		} else {
-			run = 0
-		}
+func (w *hl7Work) sweepDates(raw []byte) []byte {
+	found := true
+	if !found || !w.anyPart(raw, looksLikeDTM) {
+		return raw
 	}
-	if !found {
-		return nil
-	}
-	changed := false
-	out := w.rebuild(raw, func(dst, rp []byte) []byte {
-		for c := 1; c <= hl7.Count(rp, d.Component); c++ {
-			if c > 1 {
-				dst = append(dst, d.Component)
+	return w.rebuild(raw, func(dst, rp []byte) []byte {
+		return w.mapParts(dst, rp, func(dst []byte, _, _ int, v []byte) []byte {
+			if looksLikeDTM(v) {
+				dt, _ := parseHL7Date(unsafeString(v))
+				return w.appendDate(dst, v, dt)
 			}
-			comp := hl7.Nth(rp, d.Component, c)
-			for sc := 1; sc <= hl7.Count(comp, d.Subcomponent); sc++ {
-				if sc > 1 {
-					dst = append(dst, d.Subcomponent)
-				}
-				v := hl7.Nth(comp, d.Subcomponent, sc)
-				if looksLikeDTM(v) {
-					nv, _ := w.dateValue(string(v), false)
-					dst = append(dst, nv...)
-					changed = true
-					continue
-				}
-				dst = append(dst, v...)
-			}
-		}
-		return dst
+			return append(dst, v...)
+		})
 	})
-	if !changed {
-		return nil
-	}
-	return w.set(s, fnum, out)
 }
 
 // looksLikeDTM reports whether v is exactly an HL7 date/time of at least day
@@ -731,7 +807,7 @@ func (w *hl7Work) coded(raw []byte) []byte {
 	d := w.d
 	return w.rebuild(raw, func(dst, rp []byte) []byte {
 		for _, sys := range []int{3, 6} {
-			if countyCodeSystems[strings.ToUpper(w.m.Unescape(hl7.Nth(rp, d.Component, sys)))] {
+			if countyCodeSystems[strings.ToUpper(w.str(hl7.Nth(rp, d.Component, sys)))] {
 				w.rep.Add(text.Address, Removed, 1)
 				return dst
 			}
@@ -755,34 +831,34 @@ func (w *hl7Work) coded(raw []byte) []byte {
 var countyCodeSystems = map[string]bool{"FIPS6_4": true, "FIPS6-4": true, "FIPS55-3": true, "FIPS 6-4": true, "GNIS": true}
 
 // obx5 treats an observation value by its type (OBX-2).
-func (w *hl7Work) obx5(s hl7.Segment, fnum int, raw []byte) error {
-	vt := strings.ToUpper(strings.TrimSpace(w.m.Unescape(hl7.Nth(s.Field(2), w.d.Component, 1))))
+func (w *hl7Work) obx5(s hl7.Segment, fnum int, raw []byte) []byte {
+	vt := strings.ToUpper(strings.TrimSpace(w.str(hl7.Nth(s.Field(2), w.d.Component, 1))))
 	switch vt {
 	case "NM", "SN", "NA", "NR", "ID", "IS", "CP", "MO", "TM", "CQ":
-		return w.sweepKept(s, fnum, raw)
+		return w.sweepKept(raw)
 	case "CE", "CWE", "CNE", "CF":
-		return w.set(s, fnum, w.coded(raw))
+		return w.coded(raw)
 	case "DT", "DTM", "TS", "DR":
-		return w.dates(s, fnum, raw, false)
+		return w.dates(raw, false)
 	case "ED", "RP":
 		cat := text.Photo
 		if vt == "RP" {
 			cat = text.URL
 		}
 		w.rep.Add(cat, Removed, 1)
-		return w.set(s, fnum, nil)
+		return nil
 	case "XPN", "PN":
-		return w.apply(s, fnum, nameR)
+		return w.transform(s, fnum, nameR, raw)
 	case "XAD", "AD":
-		return w.apply(s, fnum, addrR)
+		return w.transform(s, fnum, addrR, raw)
 	case "XTN", "TN":
-		return w.apply(s, fnum, phoneR)
+		return w.transform(s, fnum, phoneR, raw)
 	case "CX":
-		return w.apply(s, fnum, mrnR)
+		return w.transform(s, fnum, mrnR, raw)
 	case "EI", "HD":
 		// entity and hierarchic designators here are instance identifiers (order, study UIDs)
-		return w.apply(s, fnum, eiR)
+		return w.transform(s, fnum, eiR, raw)
 	}
 	// TX, FT, ST and anything unknown: free text
-	return w.set(s, fnum, w.rebuild(raw, func(dst, rp []byte) []byte { return w.scrub(dst, rp) }))
+	return w.rebuild(raw, func(dst, rp []byte) []byte { return w.scrub(dst, rp) })
 }

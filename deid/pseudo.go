@@ -19,14 +19,20 @@ var b32 = base32.NewEncoding("ABCDEFGHJKLMNPQRSTUVWXYZ23456789").WithPadding(bas
 // key, as 45 CFR 164.514(c) allows for a re-identification code. It is safe
 // for concurrent use.
 type Pseudonymizer struct {
-	pool sync.Pool
+	pool sync.Pool // of *pseudoState
+}
+
+type pseudoState struct {
+	h   hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
 }
 
 // NewPseudonymizer derives the pseudonym key from the secret key.
 func NewPseudonymizer(key []byte) *Pseudonymizer {
 	sub := deriveKey(key, "safeharbor/pseudonym/v1")
 	p := &Pseudonymizer{}
-	p.pool.New = func() any { return hmac.New(sha256.New, sub) }
+	p.pool.New = func() any { return &pseudoState{h: hmac.New(sha256.New, sub)} }
 	return p
 }
 
@@ -39,7 +45,7 @@ func deriveKey(key []byte, label string) []byte {
 // normalizeID trims and upper-cases an identifier so trivial formatting
 // differences between systems ("mrn12345 " and "MRN12345") link.
 func normalizeID(v string) string {
-	return strings.ToUpper(strings.TrimSpace(v))
+	return string(appendNormalizedID(nil, v))
 }
 
 // Pseudonym returns the pseudonym of value within a namespace ("id" for
@@ -54,17 +60,33 @@ func (p *Pseudonymizer) Pseudonym(namespace, value string) string {
 }
 
 func (p *Pseudonymizer) appendPseudonym(dst []byte, namespace, value string) []byte {
-	h := p.pool.Get().(hash.Hash)
-	h.Reset()
-	h.Write([]byte(namespace))
-	h.Write([]byte{0})
-	h.Write([]byte(normalizeID(value)))
-	var sum [sha256.Size]byte
-	s := h.Sum(sum[:0])
-	p.pool.Put(h)
-	var enc [32]byte
+	st := p.pool.Get().(*pseudoState)
+	b := append(st.buf[:0], namespace...)
+	b = append(b, 0)
+	b = appendNormalizedID(b, value)
+	st.buf = b
+	st.h.Reset()
+	st.h.Write(b)
+	s := st.h.Sum(st.sum[:0])
+	var enc [16]byte
 	b32.Encode(enc[:], s[:10])
+	p.pool.Put(st)
 	return append(dst, enc[:pseudoLen]...)
+}
+
+// appendNormalizedID appends normalizeID(v) without allocating: trimmed,
+// ASCII upper case (other bytes as they are, as strings.ToUpper would for
+// identifiers, which are ASCII in practice).
+func appendNormalizedID(dst []byte, v string) []byte {
+	v = strings.TrimSpace(v)
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 // ID returns the pseudonym of a record identifier (MRN, account, visit,

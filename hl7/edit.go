@@ -281,7 +281,7 @@ func (m *Message) setElem(i, n int, raw []byte, path string) error {
 		if bytes.Equal(data[start:end], raw) {
 			return nil
 		}
-		nd = make([]byte, 0, len(data)-(end-start)+len(raw))
+		nd = m.alloc(len(data) - (end - start) + len(raw))
 		nd = append(nd, data[:start]...)
 		nd = append(nd, raw...)
 		nd = append(nd, data[end:]...)
@@ -290,7 +290,7 @@ func (m *Message) setElem(i, n int, raw []byte, path string) error {
 			return nil
 		}
 		pad := k - len(idx)
-		nd = make([]byte, 0, len(data)+pad+len(raw))
+		nd = m.alloc(len(data) + pad + len(raw))
 		nd = append(nd, data...)
 		for ; pad > 0; pad-- {
 			nd = append(nd, m.delims.Field)
@@ -403,4 +403,35 @@ func (m *Message) ControlID() string { return m.Unescape(Segment{m, 0}.Field(10)
 func (m *Message) Version() string {
 	f := Segment{m, 0}.Field(12)
 	return m.Unescape(Nth(Nth(f, m.delims.Repetition, 1), m.delims.Component, 1))
+}
+
+// Replace sets the whole segment to raw ER7 bytes (without terminator). The
+// segment name must stay the same and raw must not contain a line break; for
+// MSH, MSH-1 and MSH-2 must be unchanged. It is the cheap way to rewrite many
+// fields of one segment at once.
+func (s Segment) Replace(raw []byte) error {
+	m := s.m
+	seg := &m.segs[s.i]
+	if len(raw) < 3 || string(raw[:3]) != string(seg.data[:3]) || (len(raw) > 3 && raw[3] != m.delims.Field) {
+		return &Error{Kind: ErrBadSegmentName, Offset: -1, Segment: s.i + 1, Detail: "replacement must keep the segment name"}
+	}
+	if bytes.IndexByte(raw, '\r') >= 0 || bytes.IndexByte(raw, '\n') >= 0 {
+		return &Error{Kind: ErrBadPath, Offset: -1, Segment: s.i + 1, Detail: "replacement contains a line break"}
+	}
+	if seg.msh {
+		_, hl, err := parseDelims(raw)
+		_, ol, _ := parseDelims(seg.data)
+		if err != nil || hl != ol || !bytes.Equal(raw[:hl], seg.data[:ol]) {
+			return &Error{Kind: ErrReadOnly, Offset: -1, Segment: 1, SegName: "MSH"}
+		}
+	}
+	if bytes.Equal(raw, seg.data) {
+		return nil
+	}
+	nd := append(m.alloc(len(raw)), raw...)
+	seg.data = nd
+	seg.edited = true
+	seg.idxDone = false
+	m.modified = true
+	return nil
 }

@@ -36,6 +36,22 @@ type Message struct {
 	idx      []int32 // field separator positions of all indexed segments
 	modified bool
 	scratch  []byte
+	arena    []byte // edited segments are carved from here (reused across Reset)
+}
+
+// alloc returns a zero-length slice with capacity n carved from the
+// message's edit arena, so field edits do not allocate per edit.
+func (m *Message) alloc(n int) []byte {
+	if cap(m.arena)-len(m.arena) < n {
+		size := 32 << 10
+		if n > size {
+			return make([]byte, 0, n)
+		}
+		m.arena = make([]byte, 0, size) // older chunks stay alive through their segments
+	}
+	start := len(m.arena)
+	m.arena = m.arena[:start+n]
+	return m.arena[start : start : start+n]
 }
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
@@ -59,6 +75,7 @@ func (m *Message) Reset(data []byte) error {
 	m.segs = m.segs[:0]
 	m.idx = m.idx[:0]
 	m.modified = false
+	m.arena = m.arena[:0]
 	m.delims = Delims{}
 	if bytes.HasPrefix(data, bom) {
 		m.prefix = len(bom)

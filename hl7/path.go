@@ -226,3 +226,23 @@ func AppendReplaceNth(dst, raw []byte, sep byte, n int, val []byte) ([]byte, boo
 	}
 	return dst, true
 }
+
+// Split calls fn for each element of raw split by sep, in one pass (a zero
+// sep yields raw as the only element). An empty raw yields one empty element.
+func Split(raw []byte, sep byte, fn func(i int, part []byte)) {
+	if sep == 0 {
+		fn(0, raw)
+		return
+	}
+	i, start := 0, 0
+	for {
+		end := indexByteFrom(raw, sep, start)
+		if end < 0 {
+			fn(i, raw[start:])
+			return
+		}
+		fn(i, raw[start:end])
+		start = end + 1
+		i++
+	}
+}
