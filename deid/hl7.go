@@ -2,10 +2,10 @@ package deid
 
 import (
 	"bytes"
-	"unsafe"
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/safeharbor/safeharbor/deid/text"
 	"github.com/safeharbor/safeharbor/hl7"
