@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/safeharbor/safeharbor/sinks/audit"
+	"github.com/safeharbor/safeharbor/sinks/store"
+	"github.com/safeharbor/safeharbor/sinks/vault"
+)
+
+// Distinctive fake PHI of the two test patients.
+var (
+	phiA = []string{"Quillby Zandermoor", "MRN-55113322", "555-313-7777"}
+	phiB = []string{"Yolanthe Brixwater", "MRN-99001188"}
+)
+
+const testPolicy = `version: 1
+users: [alice, bob, carol, svc]
+groups:
+  privacy: [alice]
+  oncall: [bob]
+allow:
+  reidentify: [privacy]
+  erase: [privacy]
+  purge: [alice]
+  rotate: [svc]
+emergency:
+  reidentify: [oncall]
+`
+
+type phiEnv struct {
+	dir, vaultDir, keyring, auditLog, auditKey, policy string
+	secrets                                            []string // key material that must never be printed
+	kr                                                 *vault.Keyring
+}
+
+func writeFile0600(t *testing.T, path, content string) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func randB64(t *testing.T) string {
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(k)
+}
+
+// newPHIEnv makes a local vault holding records of patients pA (6) and pB (2) from
+// partition 0, a keyring, an audit key and a policy.
+func newPHIEnv(t *testing.T) *phiEnv {
+	t.Helper()
+	e := &phiEnv{dir: t.TempDir()}
+	e.vaultDir = filepath.Join(e.dir, "vault")
+	k1 := randB64(t)
+	e.keyring = writeFile0600(t, filepath.Join(e.dir, "vault.keyring"), "k1:"+k1+"\n")
+	ak := make([]byte, 32)
+	rand.Read(ak)
+	e.auditKey = writeFile0600(t, filepath.Join(e.dir, "audit.key"), hex.EncodeToString(ak))
+	e.secrets = []string{k1, hex.EncodeToString(ak)}
+	e.auditLog = filepath.Join(e.dir, "audit.jsonl")
+	e.policy = writeFile0600(t, filepath.Join(e.dir, "policy.yaml"), testPolicy)
+	var err error
+	if e.kr, err = vault.LoadKeyring(e.keyring); err != nil {
+		t.Fatal(err)
+	}
+	v := e.openVault(t)
+	w := v.NewWriter(vault.WriterConfig{MaxRecords: 3})
+	ctx := context.Background()
+	for i := range 8 {
+		p, data := "pA", fmt.Sprintf("MSH|^~\\&|A|B\rPID|1||%s||%s||||||%s\rNTE|%d\r", phiA[1], phiA[0], phiA[2], i)
+		if i%3 == 2 {
+			p, data = "pB", fmt.Sprintf("MSH|^~\\&|A|B\rPID|1||%s||%s\rNTE|%d\r", phiB[1], phiB[0], i)
+		}
+		if _, err := w.Write(ctx, vault.Record{Source: "hl7.adt", Offset: int64(i), Pseudonym: p, MessageType: "ADT^A01",
+			Time: time.Date(2024, 1, 1+i, 0, 0, 0, 0, time.UTC), Data: []byte(data)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *phiEnv) openVault(t *testing.T) *vault.Vault {
+	t.Helper()
+	st, err := store.NewLocal(e.vaultDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(vault.Config{Store: st, Keyring: e.kr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// cmd runs a subcommand with the environment's common flags plus args, and checks
+// that no key material is printed and that PHI appears only where allowed.
+func (e *phiEnv) cmd(t *testing.T, phiOK bool, args ...string) (int, string, string) {
+	t.Helper()
+	common := []string{"--audit-log", e.auditLog, "--audit-key-file", e.auditKey}
+	if args[0] != "audit" {
+		common = append(common, "--vault-dir", e.vaultDir, "--keyring", e.keyring, "--policy", e.policy, "--client-addr", "10.0.0.7:5555")
+	}
+	n := 2 // "vault erase", "audit show"
+	if args[0] == "reidentify" {
+		n = 1
+	}
+	full := append(append(append([]string{}, args[:n]...), common...), args[n:]...)
+	var out, errb bytes.Buffer
+	code := dispatch(full, nil, &out, &errb)
+	for _, s := range e.secrets {
+		if strings.Contains(out.String()+errb.String(), s) {
+			t.Fatalf("%v: key material printed", args)
+		}
+	}
+	for _, s := range append(append([]string{}, phiA...), phiB...) {
+		if strings.Contains(errb.String(), s) || (!phiOK && strings.Contains(out.String(), s)) {
+			t.Fatalf("%v: PHI %q printed (stdout %q stderr %q)", args, s, out.String(), errb.String())
+		}
+	}
+	return code, out.String(), errb.String()
+}
+
+// records reads the audit log file (and verifies it).
+func (e *phiEnv) records(t *testing.T) []audit.Record {
+	t.Helper()
+	b, err := os.ReadFile(e.auditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []audit.Record
+	for _, l := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		var r audit.Record
+		if err := json.Unmarshal(l, &r); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func find(rs []audit.Record, entity, id string, outcome audit.Outcome) *audit.Record {
+	for i := range rs {
+		if rs[i].Entity == entity && rs[i].RecordID == id && rs[i].Outcome == outcome {
+			return &rs[i]
+		}
+	}
+	return nil
+}
+
+func TestReidentifyAllowed(t *testing.T) {
+	e := newPHIEnv(t)
+	code, out, errs := e.cmd(t, true, "reidentify", "--pseudonym", "pA", "--user", "alice", "--reason", "ticket 42")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if strings.Count(out, phiA[0]) != 6 || strings.Contains(out, phiB[0]) {
+		t.Fatalf("output: %q", out)
+	}
+	rs := e.records(t)
+	r := find(rs, "vault.patient", "pA", audit.OutcomeAllowed)
+	if r == nil || r.Actor != "alice" || r.Action != audit.ActionRead || r.Client != "10.0.0.7:5555" || r.Reason != "ticket 42" || r.Emergency {
+		t.Fatalf("audit record: %+v", r)
+	}
+	reads := 0
+	for _, r := range rs {
+		if r.Entity == "vault.record" && r.Action == audit.ActionRead {
+			reads++
+		}
+	}
+	if reads != 6 {
+		t.Fatalf("%d record reads audited", reads)
+	}
+	// --out writes 0600 files.
+	od := filepath.Join(e.dir, "out")
+	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--user", "alice", "--reason", "ticket 43", "--out", od); code != exitOK {
+		t.Fatalf("--out: %d %s", code, errs)
+	}
+	files, _ := os.ReadDir(od)
+	if len(files) != 6 {
+		t.Fatalf("%d files", len(files))
+	}
+	if fi, _ := files[0].Info(); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", fi.Mode())
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestReidentifyAuditsBeforeOutput(t *testing.T) {
+	e := newPHIEnv(t)
+	old := reidentifyOutput
+	reidentifyOutput = func(io.Writer) io.Writer { return failWriter{} }
+	defer func() { reidentifyOutput = old }()
+	code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--user", "alice", "--reason", "ticket 42")
+	if code != exitFail || !strings.Contains(errs, "write output") {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	rs := e.records(t)
+	if find(rs, "vault.patient", "pA", audit.OutcomeAllowed) == nil || find(rs, "vault.patient", "pA", audit.OutcomeError) == nil {
+		t.Fatalf("audit trail lacks the access or the failure: %+v", rs)
+	}
+}
+
+func TestReidentifyDeniedAndEmergency(t *testing.T) {
+	e := newPHIEnv(t)
+	code, out, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--user", "carol", "--reason", "curious")
+	if code != exitFail || out != "" || !strings.Contains(errs, "refused") {
+		t.Fatalf("carol: exit %d out %q err %q", code, out, errs)
+	}
+	if r := find(e.records(t), "vault.patient", "pA", audit.OutcomeDenied); r == nil || r.Actor != "carol" {
+		t.Fatal("denied attempt not audited")
+	}
+	// bob has only break-glass access: refused without --emergency.
+	if code, out, _ := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--user", "bob", "--reason", "ER"); code != exitFail || out != "" {
+		t.Fatalf("bob without emergency: %d", code)
+	}
+	before := emergencyAccessTotal.Value()
+	code, out, errs = e.cmd(t, true, "reidentify", "--pseudonym", "pA", "--user", "bob", "--reason", "ER, approver unreachable", "--emergency")
+	if code != exitOK || !strings.Contains(out, phiA[0]) {
+		t.Fatalf("emergency: exit %d err %q", code, errs)
+	}
+	if !strings.Contains(errs, `"level":"WARN"`) || !strings.Contains(errs, emergencyEvent) || emergencyAccessTotal.Value() != before+1 {
+		t.Fatalf("no alert: %q", errs)
+	}
+	r := find(e.records(t), "vault.patient", "pA", audit.OutcomeAllowed)
+	if r == nil || !r.Emergency || r.Detail["approval"] != "emergency" || r.Actor != "bob" {
+		t.Fatalf("emergency not flagged: %+v", r)
+	}
+	// Missing --user is a usage error, whatever $USER says.
+	t.Setenv("USER", "alice")
+	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--reason", "x"); code != exitUsage || !strings.Contains(errs, "--user") {
+		t.Fatalf("no --user: %d %q", code, errs)
+	}
+}
+
+func TestVaultEraseCommand(t *testing.T) {
+	e := newPHIEnv(t)
+	ctx := context.Background()
+	refs, err := e.openVault(t).FindByPseudonym(ctx, "pA")
+	if err != nil || len(refs) != 6 {
+		t.Fatalf("refs %d %v", len(refs), err)
+	}
+	code, _, errs := e.cmd(t, false, "vault", "erase", "--pseudonym", "pA", "--user", "bob", "--reason", "request 7")
+	if code != exitFail || !strings.Contains(errs, "refused") {
+		t.Fatalf("bob erase: %d %q", code, errs)
+	}
+	if find(e.records(t), "vault.key", "pA", audit.OutcomeDenied) == nil {
+		t.Fatal("denied erase not audited")
+	}
+	if _, err := e.openVault(t).OpenRef(ctx, refs[0]); err != nil {
+		t.Fatalf("denied erase changed data: %v", err)
+	}
+	code, out, errs := e.cmd(t, false, "vault", "erase", "--pseudonym", "pA", "--user", "alice", "--reason", "request 7")
+	if code != exitOK || !strings.Contains(out, "6 records") {
+		t.Fatalf("alice erase: %d %q %q", code, out, errs)
+	}
+	rs := e.records(t)
+	r := find(rs, "vault.key", "pA", audit.OutcomeAllowed)
+	if r == nil || r.Action != audit.ActionDelete || r.Detail["records"] != "6" || r.Client != "10.0.0.7:5555" {
+		t.Fatalf("erase audit: %+v", r)
+	}
+	if find(rs, "vault.record", recordID(refs[0]), audit.OutcomeAllowed) == nil {
+		t.Fatal("erased record ids not audited")
+	}
+	v := e.openVault(t)
+	for _, ref := range refs {
+		if _, err := v.OpenRef(ctx, ref); !errors.Is(err, vault.ErrErased) {
+			t.Fatalf("erased record readable: %v", err)
+		}
+	}
+	if code, out, _ := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--user", "alice", "--reason", "check"); code != exitOK || out != "" {
+		t.Fatalf("reidentify after erase: %d %q", code, out)
+	}
+	code, out, _ = e.cmd(t, true, "reidentify", "--pseudonym", "pB", "--user", "alice", "--reason", "check")
+	if code != exitOK || strings.Count(out, phiB[0]) != 2 {
+		t.Fatalf("other patient: %d", code)
+	}
+}
+
+func TestVaultPurgeRotateAndAuditCommands(t *testing.T) {
+	e := newPHIEnv(t)
+	if code, _, errs := e.cmd(t, false, "vault", "purge", "--before", "2024-01-05", "--user", "bob"); code != exitFail || !strings.Contains(errs, "refused") {
+		t.Fatalf("bob purge: %d %q", code, errs)
+	}
+	code, out, errs := e.cmd(t, false, "vault", "purge", "--before", "2024-01-05", "--user", "alice")
+	// Segments: offsets 0-2 (newest Jan 3) and 3-5 (Jan 6), 6-7 (Jan 8): one purged.
+	if code != exitOK || !strings.Contains(out, "purged 1 segments (3 records)") {
+		t.Fatalf("purge: %d %q %q", code, out, errs)
+	}
+	rs := e.records(t)
+	if find(rs, "vault.segment", vault.SegmentName(false, "hl7.adt", 0, 0, 2), audit.OutcomeAllowed) == nil {
+		t.Fatal("purged segment not audited")
+	}
+	// Rotate: alice may not; svc may. Add a newer key to the keyring first.
+	k2 := randB64(t)
+	e.secrets = append(e.secrets, k2)
+	old, _ := os.ReadFile(e.keyring)
+	writeFile0600(t, e.keyring, string(old)+"k2:"+k2+"\n")
+	if code, _, _ := e.cmd(t, false, "vault", "rotate", "--user", "alice"); code != exitFail {
+		t.Fatalf("alice rotate: %d", code)
+	}
+	code, out, errs = e.cmd(t, false, "vault", "rotate", "--user", "svc")
+	if code != exitOK || !strings.Contains(out, "rotated to key id k2: 2 data keys and 2 segments") {
+		t.Fatalf("rotate: %d %q %q", code, out, errs)
+	}
+	if r := find(e.records(t), "vault.kek", "rotate to k2", audit.OutcomeAllowed); r == nil || r.Actor != "svc" {
+		t.Fatal("rotate not audited")
+	}
+	// A world-readable keyring is refused (usage), with no key material printed.
+	os.Chmod(e.keyring, 0o644)
+	if code, _, errs := e.cmd(t, false, "vault", "rotate", "--user", "svc"); code != exitUsage || !strings.Contains(errs, "chmod 600") {
+		t.Fatalf("0644 keyring: %d %q", code, errs)
+	}
+	os.Chmod(e.keyring, 0o600)
+
+	// audit show and verify.
+	code, out, _ = e.cmd(t, false, "audit", "show", "--since", "1h")
+	if code != exitOK || !strings.Contains(out, "rotate to k2") || !strings.Contains(out, "denied") {
+		t.Fatalf("show: %d %q", code, out)
+	}
+	if code, out, errs := e.cmd(t, false, "audit", "verify"); code != exitOK || !strings.Contains(out, "verified") {
+		t.Fatalf("verify: %d %q %q", code, out, errs)
+	}
+	b, _ := os.ReadFile(e.auditLog)
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	lines[2] = bytes.Replace(lines[2], []byte(`"actor":"`), []byte(`"actor":"x`), 1)
+	writeFile0600(t, e.auditLog, string(bytes.Join(lines, nil)))
+	code, _, errs = e.cmd(t, false, "audit", "verify")
+	if code != exitFail || !strings.Contains(errs, "FAILED") || !strings.Contains(errs, "seq 3") {
+		t.Fatalf("tampered verify: %d %q", code, errs)
+	}
+}
