@@ -863,3 +863,16 @@ func (p *Pipeline) Committed(topic string, partition int) int64 {
 	}
 	return -1
 }
+
+// Assigned returns the number of input partitions this member currently owns.
+func (p *Pipeline) Assigned() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, ps := range p.parts {
+		if ps.owner != nil {
+			n++
+		}
+	}
+	return n
+}
