@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safeharbor/safeharbor/internal/miniotest"
 	"github.com/safeharbor/safeharbor/sinks/audit"
 	"github.com/safeharbor/safeharbor/sinks/store"
 	"github.com/safeharbor/safeharbor/sinks/vault"
@@ -43,6 +44,8 @@ emergency:
 
 type phiEnv struct {
 	dir, vaultDir, keyring, auditLog, auditKey, policy string
+	st                                                 store.Store
+	vaultArgs                                          []string
 	secrets                                            []string // key material that must never be printed
 	kr                                                 *vault.Keyring
 }
@@ -65,19 +68,37 @@ func randB64(t *testing.T) string {
 
 // newPHIEnv makes a local vault holding records of patients pA (6) and pB (2) from
 // partition 0, a keyring, an audit key and a policy.
-func newPHIEnv(t *testing.T) *phiEnv {
+// With s3 set, the vault is a bucket of that MinIO server instead of a directory.
+func newPHIEnv(t *testing.T, s3 ...*miniotest.Server) *phiEnv {
 	t.Helper()
 	e := &phiEnv{dir: t.TempDir()}
 	e.vaultDir = filepath.Join(e.dir, "vault")
+	var err error
+	if len(s3) == 0 {
+		if e.st, err = store.NewLocal(e.vaultDir); err != nil {
+			t.Fatal(err)
+		}
+		e.vaultArgs = []string{"--vault-dir", e.vaultDir}
+	} else {
+		s := s3[0]
+		bucket := s.NewBucket(t, false)
+		if e.st, err = store.NewS3(store.S3Config{Endpoint: s.Endpoint, Bucket: bucket, AccessKey: s.AccessKey,
+			SecretKey: s.SecretKey, CAFile: s.CAFile}); err != nil {
+			t.Fatal(err)
+		}
+		e.vaultArgs = []string{"--s3-endpoint", s.Endpoint, "--s3-bucket", bucket, "--s3-ca-file", s.CAFile,
+			"--s3-access-key-file", writeFile0600(t, filepath.Join(e.dir, "ak"), s.AccessKey+"\n"),
+			"--s3-secret-key-file", writeFile0600(t, filepath.Join(e.dir, "sk"), s.SecretKey+"\n")}
+		e.secrets = append(e.secrets, s.SecretKey)
+	}
 	k1 := randB64(t)
 	e.keyring = writeFile0600(t, filepath.Join(e.dir, "vault.keyring"), "k1:"+k1+"\n")
 	ak := make([]byte, 32)
 	rand.Read(ak)
 	e.auditKey = writeFile0600(t, filepath.Join(e.dir, "audit.key"), hex.EncodeToString(ak))
-	e.secrets = []string{k1, hex.EncodeToString(ak)}
+	e.secrets = append(e.secrets, k1, hex.EncodeToString(ak))
 	e.auditLog = filepath.Join(e.dir, "audit.jsonl")
 	e.policy = writeFile0600(t, filepath.Join(e.dir, "policy.yaml"), testPolicy)
-	var err error
 	if e.kr, err = vault.LoadKeyring(e.keyring); err != nil {
 		t.Fatal(err)
 	}
@@ -102,11 +123,7 @@ func newPHIEnv(t *testing.T) *phiEnv {
 
 func (e *phiEnv) openVault(t *testing.T) *vault.Vault {
 	t.Helper()
-	st, err := store.NewLocal(e.vaultDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := vault.New(vault.Config{Store: st, Keyring: e.kr})
+	v, err := vault.New(vault.Config{Store: e.st, Keyring: e.kr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +136,7 @@ func (e *phiEnv) cmd(t *testing.T, phiOK bool, args ...string) (int, string, str
 	t.Helper()
 	common := []string{"--audit-log", e.auditLog, "--audit-key-file", e.auditKey}
 	if args[0] != "audit" {
-		common = append(common, "--vault-dir", e.vaultDir, "--keyring", e.keyring, "--policy", e.policy, "--client-addr", "10.0.0.7:5555")
+		common = append(append(common, e.vaultArgs...), "--keyring", e.keyring, "--policy", e.policy, "--client-addr", "10.0.0.7:5555")
 	}
 	n := 2 // "vault erase", "audit show"
 	if args[0] == "reidentify" {
@@ -351,5 +368,25 @@ func TestVaultPurgeRotateAndAuditCommands(t *testing.T) {
 	code, _, errs = e.cmd(t, false, "audit", "verify")
 	if code != exitFail || !strings.Contains(errs, "FAILED") || !strings.Contains(errs, "seq 3") {
 		t.Fatalf("tampered verify: %d %q", code, errs)
+	}
+}
+
+// The same commands against a real MinIO vault, with S3 credentials from 0600 files.
+func TestVaultCommandsOnMinIO(t *testing.T) {
+	e := newPHIEnv(t, miniotest.Start(t))
+	code, out, errs := e.cmd(t, true, "reidentify", "--pseudonym", "pA", "--user", "alice", "--reason", "ticket 9")
+	if code != exitOK || strings.Count(out, phiA[0]) != 6 {
+		t.Fatalf("reidentify: %d %q", code, errs)
+	}
+	if code, _, errs := e.cmd(t, false, "vault", "erase", "--pseudonym", "pA", "--user", "alice", "--reason", "request 9"); code != exitOK {
+		t.Fatalf("erase: %d %q", code, errs)
+	}
+	if code, out, _ := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--user", "alice", "--reason", "check"); code != exitOK || out != "" {
+		t.Fatalf("after erase: %d %q", code, out)
+	}
+	// A secret file readable by others is refused without printing it.
+	os.Chmod(e.vaultArgs[len(e.vaultArgs)-1], 0o644)
+	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pB", "--user", "alice", "--reason", "x"); code != exitUsage || !strings.Contains(errs, "chmod 600") {
+		t.Fatalf("0644 secret: %d %q", code, errs)
 	}
 }
