@@ -129,6 +129,7 @@ type ProduceError struct {
 	Class string
 }
 
+// Error returns the class, prefixed; it never holds message content.
 func (e *ProduceError) Error() string { return "ingest: produce failed: " + e.Class }
 
 // ErrorClass names the kind of err in a few fixed words that never include
