@@ -8,7 +8,7 @@ export GOFLAGS=-buildvcs=false
 found=0
 while IFS=: read -r file _ line; do
   name=$(sed -E 's/^func (Fuzz[A-Za-z0-9_]+).*/\1/' <<<"$line")
-  pkg=./$(dirname "$file")
+  pkg=$(dirname "$file")
   echo "== fuzz $pkg $name for $t"
   go test -run='^$' -fuzz="^${name}\$" -fuzztime="$t" "$pkg"
   found=$((found+1))
