@@ -208,6 +208,14 @@ func TestReidentifyAllowed(t *testing.T) {
 	if reads != 6 {
 		t.Fatalf("%d record reads audited", reads)
 	}
+	// --config supplies the vault and keyring instead of flags.
+	cfg := writeFile0600(t, filepath.Join(e.dir, "run.yaml"), "vault:\n  dir: "+e.vaultDir+"\nkeys:\n  vault_keyring_file: "+e.keyring+"\n")
+	var cout, cerr bytes.Buffer
+	if code := dispatch([]string{"reidentify", "--config", cfg, "--audit-log", e.auditLog, "--audit-key-file", e.auditKey,
+		"--policy", e.policy, "--pseudonym", "pB", "--user", "alice", "--reason", "cfg"}, nil, &cout, &cerr); code != exitOK ||
+		strings.Count(cout.String(), phiB[0]) != 2 {
+		t.Fatalf("--config: %d %q", code, cerr.String())
+	}
 	// --out writes 0600 files.
 	od := filepath.Join(e.dir, "out")
 	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--user", "alice", "--reason", "ticket 43", "--out", od); code != exitOK {
