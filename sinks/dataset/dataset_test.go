@@ -457,6 +457,74 @@ func TestTypedRow(t *testing.T) {
 	}
 }
 
+func TestBackgroundMatchesSynchronous(t *testing.T) {
+	write := func(bg int, st store.Store) FlushResult {
+		w := newWriter(t, st, newClock(), func(c *Config) { c.MaxRows = 64; c.Background = bg })
+		for i := 0; i < 1000; i++ {
+			if err := w.Append(ctx, RowMeta{"adt", int32(i % 3), int64(i)}, row(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := w.Close(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	syncStore, bgStore := newMemStore(), newMemStore()
+	rs, rb := write(0, syncStore), write(2, bgStore)
+	if strings.Join(syncStore.names(), ",") != strings.Join(bgStore.names(), ",") || len(syncStore.names()) < 15 {
+		t.Fatalf("object sets differ: %d vs %d", len(syncStore.names()), len(bgStore.names()))
+	}
+	for _, n := range syncStore.names() {
+		if !bytes.Equal(syncStore.objs[n], bgStore.objs[n]) {
+			t.Fatalf("%s differs", n)
+		}
+	}
+	for p := int32(0); p < 3; p++ {
+		sp := SourcePartition{"adt", p}
+		if rs.Durable[sp] != rb.Durable[sp] || rb.Durable[sp] < 997 {
+			t.Fatalf("durable %v vs %v", rs.Durable, rb.Durable)
+		}
+	}
+}
+
+func TestBackgroundPutFailure(t *testing.T) {
+	fs := &failingStore{memStore: newMemStore(), fail: true}
+	w := newWriter(t, fs, newClock(), func(c *Config) { c.MaxRows = 10; c.Background = 1 })
+	sp := SourcePartition{"a", 0}
+	var appendErr error
+	for i := 0; i < 35 && appendErr == nil; i++ {
+		appendErr = w.Append(ctx, RowMeta{"a", 0, int64(i)}, row(i))
+	}
+	// A failed background put surfaces at a later roll (backpressure) or at Flush.
+	res, err := w.Flush(ctx)
+	if err == nil && appendErr == nil {
+		t.Fatal("no error from a failing store")
+	}
+	if d, ok := res.Durable[sp]; ok {
+		t.Fatalf("durable %d reported while nothing is stored", d)
+	}
+	fs.fail = false
+	res, err = w.Flush(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := int64(34)
+	if appendErr != nil {
+		last = -1
+		for _, f := range res.Files {
+			last = max(last, f.LastOffset)
+		}
+	}
+	if res.Durable[sp] != last {
+		t.Fatalf("durable %d, want %d (files %+v)", res.Durable[sp], last, res.Files)
+	}
+	for _, n := range fs.names() {
+		readParquet(t, fs.objs[n])
+	}
+}
+
 func TestConfigAndSchemaValidation(t *testing.T) {
 	ms := newMemStore()
 	cases := []struct {
@@ -540,7 +608,7 @@ func newBenchData() benchData {
 
 func benchWriter(b *testing.B) (*Writer, *discardStore) {
 	ds := &discardStore{}
-	w, err := NewWriter(Config{Name: "bench", Schema: benchSchema, Store: ds, RulesVersion: "v1", MaxRows: 100_000})
+	w, err := NewWriter(Config{Name: "bench", Schema: benchSchema, Store: ds, RulesVersion: "v1", MaxRows: 100_000, Background: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

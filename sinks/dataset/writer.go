@@ -58,6 +58,11 @@ type Config struct {
 	MaxAge time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Background is how many files may be encoded and stored concurrently in
+	// the background while rows keep being appended (0: a roll encodes and
+	// stores synchronously inside Append). Flush, FlushDue and Close always
+	// wait for them.
+	Background int
 	// Allocator is the Arrow memory allocator (default memory.DefaultAllocator).
 	Allocator memory.Allocator
 }
@@ -154,8 +159,10 @@ type encoded struct {
 // boundaries overwrites the same object. Rolls by row count are deterministic;
 // rolls by bytes or age depend on timing, so after a crash a replay can write a
 // file whose range overlaps an earlier one: the _source/_partition/_offset
-// columns identify duplicates. A Writer is safe for concurrent use; Append
-// blocks while a roll stores a file.
+// columns identify duplicates. A Writer is safe for concurrent use. A roll
+// encodes and stores the file inside Append, or in the background when
+// Config.Background > 0; either way Flush returns only after every Put
+// succeeded, and Durable never counts a row whose file is not stored.
 type Writer struct {
 	mu      sync.Mutex
 	cfg     Config
@@ -164,16 +171,21 @@ type Writer struct {
 	props   *parquet.WriterProperties
 	aprops  pqarrow.ArrowWriterProperties
 
-	bufs     map[bufKey]*buffer
-	lastBuf  *buffer
-	failed   []encoded // built files whose Put failed; retried first
-	appended map[SourcePartition]int64
-	durable  map[SourcePartition]int64
-	nAppend  int
-	closed   bool
-	rowPool  sync.Pool
-	hintRows int   // rows of the last file, to presize builders
-	hintData []int // string data bytes per field of the last file
+	bufs      map[bufKey]*buffer
+	lastBuf   *buffer
+	failed    []encoded // built files whose Put failed; retried first
+	failedErr error
+	jobs      []*job        // files being encoded/stored
+	completed []FileInfo    // stored since the last FlushResult
+	broken    error         // an encoding failure: the writer must be recreated
+	sem       chan struct{} // nil: synchronous
+	appended  map[SourcePartition]int64
+	durable   map[SourcePartition]int64
+	nAppend   int
+	closed    bool
+	rowPool   sync.Pool
+	hintRows  int   // rows of the last file, to presize builders
+	hintData  []int // string data bytes per field of the last file
 }
 
 // NewWriter validates cfg and returns a Writer.
@@ -223,6 +235,9 @@ func NewWriter(cfg Config) (*Writer, error) {
 		durable:  map[SourcePartition]int64{},
 	}
 	w.rowPool.New = func() any { return w.NewRow() }
+	if cfg.Background > 0 {
+		w.sem = make(chan struct{}, cfg.Background)
+	}
 	return w, nil
 }
 
@@ -363,8 +378,21 @@ func (w *Writer) AppendRow(ctx context.Context, r *Row) error {
 		roll = true
 	}
 	if roll {
-		_, err := w.flushLocked(ctx, func(x *buffer) bool { return x == b })
-		return err
+		if w.broken != nil {
+			return w.broken
+		}
+		w.start(ctx, b)
+		w.reap(false)
+		if w.broken != nil {
+			return w.broken
+		}
+		if len(w.failed) > 0 {
+			if err := w.retryFailed(ctx); err != nil {
+				w.updateDurable()
+				return err
+			}
+		}
+		w.updateDurable()
 	}
 	return nil
 }
@@ -413,6 +441,9 @@ func (w *Writer) durableLocked() map[SourcePartition]int64 {
 // appended offset unless rows are still buffered or unstored, in which case
 // the offset just before the earliest of them.
 func (w *Writer) updateDurable() {
+	if w.broken != nil {
+		return // rows were lost: never claim more
+	}
 	lowest := map[SourcePartition]int64{}
 	hold := func(sp SourcePartition, first int64) {
 		if v, ok := lowest[sp]; !ok || first < v {
@@ -427,6 +458,9 @@ func (w *Writer) updateDurable() {
 	for _, e := range w.failed {
 		hold(SourcePartition{e.info.Source, e.info.Partition}, e.info.FirstOffset)
 	}
+	for _, j := range w.jobs {
+		hold(SourcePartition{j.info.Source, j.info.Partition}, j.info.FirstOffset)
+	}
 	for sp, last := range w.appended {
 		d := last
 		if first, ok := lowest[sp]; ok {
@@ -439,59 +473,148 @@ func (w *Writer) updateDurable() {
 }
 
 func (w *Writer) flushLocked(ctx context.Context, pick func(*buffer) bool) (FlushResult, error) {
-	var res FlushResult
-	// Build files for the picked buffers, in a stable order.
-	var picked []*buffer
-	for _, b := range w.bufs {
-		if b.rows > 0 && pick(b) {
-			picked = append(picked, b)
+	if w.broken != nil {
+		return FlushResult{}, w.broken
+	}
+	w.waitJobs()
+	err := w.retryFailed(ctx)
+	if err == nil {
+		// Build files for the picked buffers, in a stable order.
+		var picked []*buffer
+		for _, b := range w.bufs {
+			if b.rows > 0 && pick(b) {
+				picked = append(picked, b)
+			}
+		}
+		sort.Slice(picked, func(i, j int) bool {
+			a, b := picked[i].key, picked[j].key
+			if a.source != b.source {
+				return a.source < b.source
+			}
+			if a.partition != b.partition {
+				return a.partition < b.partition
+			}
+			return a.year < b.year
+		})
+		for _, b := range picked {
+			w.start(ctx, b)
+		}
+		w.waitJobs()
+		if w.broken != nil {
+			return FlushResult{}, w.broken
+		}
+		if len(w.failed) > 0 {
+			err = w.failedErr
 		}
 	}
-	sort.Slice(picked, func(i, j int) bool {
-		a, b := picked[i].key, picked[j].key
-		if a.source != b.source {
-			return a.source < b.source
-		}
-		if a.partition != b.partition {
-			return a.partition < b.partition
-		}
-		return a.year < b.year
-	})
-	var buildErr error
-	for _, b := range picked {
-		e, err := w.encode(b)
-		if err != nil {
-			buildErr = err
-			break
-		}
-		w.failed = append(w.failed, e)
-	}
-	// Store everything pending, oldest first.
-	for len(w.failed) > 0 {
-		e := w.failed[0]
-		opts := store.PutOptions{Metadata: map[string]string{
-			"safeharbor-dataset": w.cfg.Name, "safeharbor-rules-version": w.cfg.RulesVersion,
-			"safeharbor-offsets": fmt.Sprintf("%s/%d/%d-%d", e.info.Source, e.info.Partition, e.info.FirstOffset, e.info.LastOffset),
-		}}
-		if err := w.cfg.Store.Put(ctx, e.info.Object, e.data, opts); err != nil {
-			w.updateDurable()
-			res.Durable = w.durableLocked()
-			return res, fmt.Errorf("dataset %s: store %s: %w", w.cfg.Name, e.info.Object, err)
-		}
-		w.failed = w.failed[1:]
-		res.Files = append(res.Files, e.info)
-	}
-	w.failed = nil
 	w.updateDurable()
-	res.Durable = w.durableLocked()
-	return res, buildErr
+	res := FlushResult{Files: w.completed, Durable: w.durableLocked()}
+	w.completed = nil
+	return res, err
 }
 
-// encode turns a buffer into a Parquet file and resets the buffer.
-func (w *Writer) encode(b *buffer) (encoded, error) {
+// job is one file being encoded and stored, possibly in the background.
+type job struct {
+	info   FileInfo
+	done   chan struct{}
+	enc    encoded
+	err    error // encoding failed: the rows are lost, the writer is broken
+	putErr error // storing failed: retried later
+}
+
+// start detaches b's rows and encodes and stores them, in the background
+// when Config.Background > 0. Caller holds mu.
+func (w *Writer) start(ctx context.Context, b *buffer) {
+	rec, info := w.detach(b)
+	j := &job{info: info, done: make(chan struct{})}
+	w.jobs = append(w.jobs, j)
+	if w.sem == nil {
+		w.run(ctx, j, rec)
+		return
+	}
+	w.sem <- struct{}{} // backpressure: at most Config.Background files in flight
+	go func() {
+		defer func() { <-w.sem }()
+		w.run(context.WithoutCancel(ctx), j, rec)
+	}()
+}
+
+// run encodes and stores one file. It does not touch Writer state guarded by mu.
+func (w *Writer) run(ctx context.Context, j *job, rec arrow.RecordBatch) {
+	defer close(j.done)
+	enc, err := w.encodeRecord(rec, j.info)
+	rec.Release()
+	if err != nil {
+		j.err = err
+		return
+	}
+	j.enc = enc // j.info stays as set by start (read under mu); enc.info adds Bytes
+	j.putErr = w.put(ctx, enc)
+}
+
+func (w *Writer) put(ctx context.Context, e encoded) error {
+	opts := store.PutOptions{Metadata: map[string]string{
+		"safeharbor-dataset": w.cfg.Name, "safeharbor-rules-version": w.cfg.RulesVersion,
+		"safeharbor-offsets": fmt.Sprintf("%s/%d/%d-%d", e.info.Source, e.info.Partition, e.info.FirstOffset, e.info.LastOffset),
+	}}
+	if err := w.cfg.Store.Put(ctx, e.info.Object, e.data, opts); err != nil {
+		return fmt.Errorf("dataset %s: store %s: %w", w.cfg.Name, e.info.Object, err)
+	}
+	return nil
+}
+
+// reap collects finished jobs. Caller holds mu.
+func (w *Writer) reap(wait bool) {
+	keep := w.jobs[:0]
+	for _, j := range w.jobs {
+		if wait {
+			<-j.done
+		} else {
+			select {
+			case <-j.done:
+			default:
+				keep = append(keep, j)
+				continue
+			}
+		}
+		switch {
+		case j.err != nil:
+			if w.broken == nil {
+				w.broken = fmt.Errorf("%w (rows %s/%d@%d-%d were not stored; replay from the last durable offset)",
+					j.err, j.info.Source, j.info.Partition, j.info.FirstOffset, j.info.LastOffset)
+			}
+		case j.putErr != nil:
+			w.failed = append(w.failed, j.enc)
+			w.failedErr = j.putErr
+		default:
+			w.completed = append(w.completed, j.enc.info)
+		}
+	}
+	clear(w.jobs[len(keep):])
+	w.jobs = keep
+}
+
+func (w *Writer) waitJobs() { w.reap(true) }
+
+// retryFailed stores files whose Put failed, oldest first. Caller holds mu.
+func (w *Writer) retryFailed(ctx context.Context) error {
+	for len(w.failed) > 0 {
+		e := w.failed[0]
+		if err := w.put(ctx, e); err != nil {
+			w.failedErr = err
+			return err
+		}
+		w.failed = w.failed[1:]
+		w.completed = append(w.completed, e.info)
+	}
+	w.failed = nil
+	return nil
+}
+
+// detach takes a buffer's rows as a record batch and forgets the buffer. Caller holds mu.
+func (w *Writer) detach(b *buffer) (arrow.RecordBatch, FileInfo) {
 	w.rememberSize(b)
 	rec := b.rb.NewRecordBatch()
-	defer rec.Release()
 	info := FileInfo{
 		Object: ObjectName(w.cfg.Name, b.key.year, b.key.source, b.key.partition, b.first, b.last),
 		Year:   b.key.year, Source: b.key.source, Partition: b.key.partition,
@@ -503,7 +626,11 @@ func (w *Writer) encode(b *buffer) (encoded, error) {
 	}
 	delete(w.bufs, b.key)
 	b.rb.Release()
+	return rec, info
+}
 
+// encodeRecord writes rec as a Parquet file.
+func (w *Writer) encodeRecord(rec arrow.RecordBatch, info FileInfo) (encoded, error) {
 	var out bytes.Buffer
 	fw, err := pqarrow.NewFileWriter(w.schema, &out, w.props, w.aprops)
 	if err != nil {
