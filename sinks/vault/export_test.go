@@ -13,3 +13,10 @@ func ExportKeyringForTest(kr *Keyring) string {
 	}
 	return b.String()
 }
+
+// SetMaxKeyGensForTest lowers the compaction threshold of key shards (tests only).
+func SetMaxKeyGensForTest(n int) func() {
+	old := maxKeyGens
+	maxKeyGens = n
+	return func() { maxKeyGens = old }
+}

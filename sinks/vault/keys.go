@@ -27,11 +27,13 @@ import (
 const (
 	keyShards = 16
 	kidSize   = 8
-	// maxKeyGens: when a shard has more objects than this, the writer compacts it.
-	maxKeyGens = 64
 	// keyResyncAfter: a reader that misses a key re-reads the shard at most this often.
 	keyResyncAfter = time.Second
 )
+
+// maxKeyGens: when a shard has more objects than this, the writer compacts it into a
+// snapshot (a variable so that tests can lower it).
+var maxKeyGens = 64
 
 // keyEntry is one patient's current data key.
 type keyEntry struct {

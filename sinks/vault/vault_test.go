@@ -564,3 +564,36 @@ func TestPipelinedOrder(t *testing.T) {
 		}
 	})
 }
+
+// Many flushes that each add a patient make a shard compact itself into a snapshot;
+// every key survives and the number of key objects stays bounded.
+func TestKeyShardCompaction(t *testing.T) {
+	defer vault.SetMaxKeyGensForTest(3)()
+	eachBackend(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		kr := keyring(t, "k1")
+		v := newVault(t, e.st, kr)
+		w := v.NewWriter(vault.WriterConfig{MaxRecords: 1})
+		const n = 120
+		for i := range n {
+			if _, err := w.Write(ctx, vault.Record{Source: "s", Offset: int64(i), Pseudonym: fmt.Sprintf("q%03d", i), Data: []byte("d")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		objs := 0
+		e.st.List(ctx, "keys/", func(store.Info) error { objs++; return nil })
+		if objs > 16*4 {
+			t.Fatalf("%d key objects after compaction", objs)
+		}
+		v2 := newVault(t, e.st, kr)
+		for i := range n {
+			seg := vault.SegmentName(false, "s", 0, int64(i), int64(i))
+			if _, err := v2.Open(ctx, seg, 0); err != nil {
+				t.Fatalf("record %d: %v", i, err)
+			}
+		}
+	})
+}
