@@ -104,6 +104,7 @@ type ValidationError struct {
 	Reason string
 }
 
+// Error describes the invalid field without quoting its value.
 func (e *ValidationError) Error() string {
 	return fmt.Sprintf("audit: invalid event: field %s: %s", e.Field, e.Reason)
 }
@@ -211,6 +212,7 @@ type KeyError struct {
 	Reason string
 }
 
+// Error names the key file and the reason, never the key.
 func (e *KeyError) Error() string {
 	return fmt.Sprintf("audit: key file %s: %s", e.Path, e.Reason)
 }

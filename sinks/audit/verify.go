@@ -50,6 +50,7 @@ type VerifyError struct {
 	Detail string
 }
 
+// Error says what is wrong and where (kind, source, line, expected seq).
 func (e *VerifyError) Error() string {
 	return fmt.Sprintf("audit: verify failed: %s at %s line %d (expected seq %d): %s", e.Kind, e.Source, e.Line, e.Seq, e.Detail)
 }

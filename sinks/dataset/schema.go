@@ -93,6 +93,7 @@ type SchemaError struct {
 	Reason string
 }
 
+// Error names the column and the problem.
 func (e *SchemaError) Error() string {
 	if e.Column == "" {
 		return "dataset: schema: " + e.Reason

@@ -111,6 +111,7 @@ type RowError struct {
 	Reason  string
 }
 
+// Error names the dataset, row position and column, never the value.
 func (e *RowError) Error() string {
 	col := ""
 	if e.Column != "" {

@@ -35,6 +35,7 @@ type Error struct {
 	Msg    string
 }
 
+// Error formats the problem as file:line:column: message.
 func (e *Error) Error() string {
 	if e.Column > 0 {
 		return fmt.Sprintf("policy: %s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
