@@ -358,8 +358,8 @@ func TestRowErrorsNeverEchoValues(t *testing.T) {
 	}
 	// Refused rows leave no partial state: good rows still line up.
 	w.Append(ctx, RowMeta{"a", 0, 5}, row(5))
-	if err := w.Append(ctx, RowMeta{"a", 0, 5}, row(5)); err == nil || !strings.Contains(err.Error(), "offset not after") {
-		t.Fatalf("repeated offset: %v", err)
+	if err := w.Append(ctx, RowMeta{"a", 0, 4}, row(4)); err == nil || !strings.Contains(err.Error(), "offset before") {
+		t.Fatalf("offset going back: %v", err)
 	}
 	w.Append(ctx, RowMeta{"a", 0, 6}, row(6))
 	res, err := w.Flush(ctx)
@@ -679,4 +679,54 @@ func BenchmarkDatasetWriteAny(b *testing.B) {
 		}
 	}
 	finishBench(b, w, ds)
+}
+
+// TestRowsPerMessage: one message (one offset) yields several rows; all are
+// kept, and a file never splits them, so a replay writes the same files.
+func TestRowsPerMessage(t *testing.T) {
+	write := func() map[string]int {
+		ms := newMemStore()
+		w := newWriter(t, ms, newClock(), func(c *Config) { c.MaxRows = 4 })
+		for off := 0; off < 6; off++ {
+			for k := 0; k < 3; k++ { // three OBX rows per message
+				if err := w.Append(ctx, RowMeta{"oru", 0, int64(off)}, row(off)); err != nil {
+					t.Fatalf("offset %d row %d: %v", off, k, err)
+				}
+			}
+		}
+		res, err := w.Flush(ctx)
+		if err != nil || res.Durable[SourcePartition{"oru", 0}] != 5 {
+			t.Fatalf("flush: %v %v", err, res.Durable)
+		}
+		files := map[string]int{}
+		total := 0
+		for _, n := range ms.names() {
+			rb := readParquet(t, ms.objs[n])
+			files[n] = rb.rows
+			total += rb.rows
+			offs := map[any]bool{}
+			for _, o := range rb.cols[ColOffset] {
+				offs[o] = true
+			}
+			for o := range offs {
+				cnt := 0
+				for _, x := range rb.cols[ColOffset] {
+					if x == o {
+						cnt++
+					}
+				}
+				if cnt != 3 {
+					t.Errorf("%s: offset %v has %d of its 3 rows", n, o, cnt)
+				}
+			}
+		}
+		if total != 18 {
+			t.Fatalf("%d rows stored, want 18", total)
+		}
+		return files
+	}
+	a, b := write(), write()
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatalf("replay wrote different files: %v vs %v", a, b)
+	}
 }

@@ -288,9 +288,11 @@ func (w *Writer) Append(ctx context.Context, meta RowMeta, values []any) error {
 }
 
 // AppendRow adds the row staged in r (every column must have been set).
-// Offsets must increase within a source partition. A refused row leaves no
-// trace. When the row's file reaches a roll limit it is written to the store
-// before AppendRow returns; Durable then reports the offsets safe to commit.
+// Offsets must not go back within a source partition; one offset may carry
+// several rows (a message yields one row per OBX, say), and files roll only
+// between offsets. A refused row leaves no trace. When a file has reached a roll limit, it is written to the store
+// when the next offset begins (before that row is appended); Durable then
+// reports the offsets safe to commit.
 // r can be reused after AppendRow returns.
 func (w *Writer) AppendRow(ctx context.Context, r *Row) error {
 	meta := r.meta
@@ -312,8 +314,10 @@ func (w *Writer) AppendRow(ctx context.Context, r *Row) error {
 	if meta.Offset < 0 {
 		return &RowError{Dataset: w.cfg.Name, Meta: meta, Reason: "negative offset"}
 	}
-	if last, ok := w.appended[sp]; ok && meta.Offset <= last {
-		return &RowError{Dataset: w.cfg.Name, Meta: meta, Reason: fmt.Sprintf("offset not after the last appended offset %d of this partition", last)}
+	// One message yields several rows (one per OBX, per Observation...), so
+	// an offset may repeat; it may not go back.
+	if last, ok := w.appended[sp]; ok && meta.Offset < last {
+		return &RowError{Dataset: w.cfg.Name, Meta: meta, Reason: fmt.Sprintf("offset before the last appended offset %d of this partition", last)}
 	}
 	if w.lastBuf == nil || w.lastBuf.key.source != meta.Source || w.lastBuf.key.partition != meta.Partition ||
 		(year != 0 && w.lastBuf.key.year != year) {
@@ -337,6 +341,17 @@ func (w *Writer) AppendRow(ctx context.Context, r *Row) error {
 		w.lastBuf = b
 	}
 	b := w.lastBuf
+	// A full file rolls only when a new offset begins, so the rows of one
+	// message never straddle two files and a replay writes the same names.
+	if b.rows > 0 && meta.Offset != b.last && w.full(b) {
+		if err := w.rollLocked(ctx, b); err != nil {
+			return err
+		}
+		nb := w.newBuffer(b.key, w.cfg.Now())
+		w.bufs[b.key] = nb
+		w.lastBuf = nb
+		b = nb
+	}
 	if b.rows == 0 {
 		b.first = meta.Offset
 	}
@@ -374,27 +389,35 @@ func (w *Writer) AppendRow(ctx context.Context, r *Row) error {
 	b.last = meta.Offset
 	w.appended[sp] = meta.Offset
 	w.nAppend++
-	roll := b.rows >= w.cfg.MaxRows || b.bytes >= w.cfg.MaxBytes
-	if !roll && w.nAppend%256 == 0 && w.cfg.Now().Sub(b.started) >= w.cfg.MaxAge {
-		roll = true
+	return nil
+}
+
+// full reports whether a buffer reached a roll limit (rows, bytes, or age,
+// the clock read every 256 appends).
+func (w *Writer) full(b *buffer) bool {
+	if b.rows >= w.cfg.MaxRows || b.bytes >= w.cfg.MaxBytes {
+		return true
 	}
-	if roll {
-		if w.broken != nil {
-			return w.broken
-		}
-		w.start(ctx, b)
-		w.reap(false)
-		if w.broken != nil {
-			return w.broken
-		}
-		if len(w.failed) > 0 {
-			if err := w.retryFailed(ctx); err != nil {
-				w.updateDurable()
-				return err
-			}
-		}
-		w.updateDurable()
+	return w.nAppend%256 == 0 && w.cfg.Now().Sub(b.started) >= w.cfg.MaxAge
+}
+
+// rollLocked writes one buffer's file (in the background when configured).
+func (w *Writer) rollLocked(ctx context.Context, b *buffer) error {
+	if w.broken != nil {
+		return w.broken
 	}
+	w.start(ctx, b)
+	w.reap(false)
+	if w.broken != nil {
+		return w.broken
+	}
+	if len(w.failed) > 0 {
+		if err := w.retryFailed(ctx); err != nil {
+			w.updateDurable()
+			return err
+		}
+	}
+	w.updateDurable()
 	return nil
 }
 
