@@ -73,6 +73,11 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 	}
 	refs, err := v.FindByPseudonym(ctx, *pseudonym)
 	if err != nil {
+		fail := audit.Event{Entity: "vault.patient", RecordID: *pseudonym, Action: audit.ActionRead, Reason: *reason,
+			Outcome: audit.OutcomeError, Emergency: d.Emergency, Detail: map[string]string{"error": errorClass(err)}}
+		if aerr := a.record(ctx, []audit.Event{fail}); aerr != nil {
+			return fmt.Errorf("%w (and auditing the failure: %v)", err, aerr)
+		}
 		return err
 	}
 

@@ -27,15 +27,19 @@ type EraseResult struct {
 // version, on versioned buckets). The segments are not rewritten; the patient's
 // records in them can no longer be decrypted (ErrErased), while other patients'
 // records still read. Other processes holding the key in their cache keep it until
-// they restart; Erase and Rotate must not run at the same time in different processes.
+// they restart (a writer keeps sealing the patient's new records under the deleted
+// key, so those are unreadable too); Erase and Rotate must not run at the same time
+// in different processes.
 func (v *Vault) Erase(ctx context.Context, p string) (EraseResult, error) {
 	if err := checkPseudonym(p); err != nil {
 		return EraseResult{}, err
 	}
 	res := EraseResult{Pseudonym: p}
-	refs, err := v.FindByPseudonym(ctx, p)
-	if err != nil {
-		return res, fmt.Errorf("vault: erase: %w", err)
+	// Listing what is erased must not block the erasure itself (a corrupt segment,
+	// say): the key is deleted anyway and the listing error returned afterwards.
+	refs, listErr := v.FindByPseudonym(ctx, p)
+	if listErr != nil {
+		listErr = fmt.Errorf("vault: erase: listing the patient's records: %w", listErr)
 	}
 	res.Records = refs
 	for _, r := range refs {
@@ -53,7 +57,7 @@ func (v *Vault) Erase(ctx context.Context, p string) (EraseResult, error) {
 		return res, fmt.Errorf("vault: erase: %w", err)
 	}
 	if sh.byP[p] == nil {
-		return res, nil
+		return res, listErr
 	}
 	if _, err := v.snapshotShard(ctx, s, sh, p, ""); err != nil {
 		return res, fmt.Errorf("vault: erase: %w", err)
@@ -62,7 +66,7 @@ func (v *Vault) Erase(ctx context.Context, p string) (EraseResult, error) {
 	if !res.KeyDeleted {
 		return res, errors.New("vault: erase: a new data key appeared for the patient meanwhile")
 	}
-	return res, nil
+	return res, listErr
 }
 
 // PurgeResult reports what Purge deleted or could not read, for the audit log.

@@ -33,6 +33,9 @@
 // flush writes two objects whatever the number of patients, and FindByPseudonym reads
 // only these small lists (cached) plus the segments that name the patient.
 //
+// FindByPseudonym therefore costs one small GET per segment not yet cached (re-
+// identification is rare; writes are hot); a merged inverted index would bound it.
+//
 // Writing is pipelined: a Writer seals and uploads up to MaxInFlight segments in the
 // background while it buffers the next ones, and reports them in order.
 // Object names and metadata hold only pseudonyms, sources, partitions and offsets.
