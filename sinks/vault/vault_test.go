@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -596,4 +597,51 @@ func TestKeyShardCompaction(t *testing.T) {
 			}
 		}
 	})
+}
+
+// flaky fails every Put of a segment while fail is set.
+type flaky struct {
+	store.Store
+	fail atomic.Bool
+}
+
+func (f *flaky) Put(ctx context.Context, name string, data []byte, opts store.PutOptions) error {
+	if f.fail.Load() && strings.HasSuffix(name, ".seg") && !strings.HasPrefix(name, "index/") {
+		return errors.New("injected outage")
+	}
+	return f.Store.Put(ctx, name, data, opts)
+}
+
+// A failed background upload is reported by the next call, the record offered with
+// it is not taken, the watermark does not pass the failed segment, and the segment
+// is retried until it lands.
+func TestPipelinedUploadFailure(t *testing.T) {
+	l, _ := store.NewLocal(filepath.Join(t.TempDir(), "v"))
+	f := &flaky{Store: l}
+	v := newVault(t, f, keyring(t, "k1"))
+	w := v.NewWriter(vault.WriterConfig{MaxRecords: 2})
+	ctx := context.Background()
+	f.fail.Store(true)
+	for i := range 2 {
+		if _, err := w.Write(ctx, vault.Record{Source: "s", Offset: int64(i), Pseudonym: "p", Data: []byte("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Flush(ctx); err == nil {
+		t.Fatal("flush during outage succeeded")
+	}
+	if _, ok := w.Durable("s", 0); ok {
+		t.Fatal("durable during outage")
+	}
+	f.fail.Store(false)
+	res, err := w.Flush(ctx)
+	for try := 0; err != nil && try < 3; try++ { // the retry started during the outage may have failed
+		res, err = w.Flush(ctx)
+	}
+	if len(res) != 1 || res[0].Watermark != 1 {
+		t.Fatalf("after outage: %+v", res)
+	}
+	if _, err := v.Open(ctx, res[0].Segment, 1); err != nil {
+		t.Fatal(err)
+	}
 }
