@@ -349,3 +349,60 @@ func TestCrossFormatPseudonyms(t *testing.T) {
 	}
 	t.Logf("cross-format: %d HL7v2/FHIR pairs of the same patient compared", len(pairs))
 }
+
+// TestFHIRUtility: clinical content survives FHIR de-identification.
+func TestFHIRUtility(t *testing.T) {
+	e := newEngine(t)
+	in := `{"resourceType":"Bundle","type":"collection","entry":[
+ {"fullUrl":"urn:uuid:11111111-1111-1111-1111-111111111111","resource":{"resourceType":"Patient","id":"p1",
+  "identifier":[{"type":{"coding":[{"code":"MR"}]},"value":"MRN777"}],"name":[{"family":"Quimbleton","given":["Zyxwvut"]}],
+  "gender":"female","birthDate":"1961-07-04","address":[{"line":["12 Elm St"],"city":"Springfield","state":"IL","postalCode":"62704","country":"US"}],
+  "telecom":[{"system":"phone","value":"217-555-0199"}]}},
+ {"fullUrl":"urn:uuid:22222222-2222-2222-2222-222222222222","resource":{"resourceType":"Observation","id":"o1","status":"final",
+  "code":{"coding":[{"system":"http://loinc.org","code":"2345-7","display":"Glucose"}]},
+  "subject":{"reference":"urn:uuid:11111111-1111-1111-1111-111111111111","display":"Zyxwvut Quimbleton"},
+  "effectiveDateTime":"2026-03-01T07:30:00Z","valueQuantity":{"value":142,"unit":"mg/dL","system":"http://unitsofmeasure.org","code":"mg/dL"},
+  "interpretation":[{"coding":[{"code":"H"}]}],"note":[{"text":"Ms. Quimbleton fasting; call 217-555-0199."}]}},
+ {"fullUrl":"urn:uuid:33333333-3333-3333-3333-333333333333","resource":{"resourceType":"Condition","id":"c1",
+  "code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"E11.9"}],"text":"Type 2 diabetes"},
+  "subject":{"reference":"urn:uuid:11111111-1111-1111-1111-111111111111"},"onsetDateTime":"2019-05-02"}}]}`
+	v, err := fhir.Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.FHIR(v, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(v.AppendJSON(nil))
+	var doc struct {
+		Entry []struct {
+			FullURL  string         `json:"fullUrl"`
+			Resource map[string]any `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	p, o, c := doc.Entry[0].Resource, doc.Entry[1].Resource, doc.Entry[2].Resource
+	for _, want := range []string{`"code":"2345-7"`, `"value":142`, `"unit":"mg/dL"`, `"code":"E11.9"`, `"gender":"female"`,
+		`"state":"IL"`, `"postalCode":"627"`, `"birthDate":"1961"`, `"effectiveDateTime":"2026"`, `"onsetDateTime":"2019"`,
+		`"text":"Type 2 diabetes"`, `"code":"H"`, `"country":"US"`, "fasting"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lost %s", want)
+		}
+	}
+	for _, leak := range []string{"Quimbleton", "Zyxwvut", "MRN777", "555-0199", "Elm", "Springfield", "62704", "1961-07-04", "11111111-1111"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("output keeps %q", leak)
+		}
+	}
+	// references still resolve inside the bundle
+	ref := o["subject"].(map[string]any)["reference"]
+	if ref != doc.Entry[0].FullURL || c["subject"].(map[string]any)["reference"] != doc.Entry[0].FullURL {
+		t.Errorf("reference %v does not point at the patient's fullUrl %s", ref, doc.Entry[0].FullURL)
+	}
+	if p["id"] == "p1" || res.Pseudonym != e.Pseudonymizer().ID("MRN777") {
+		t.Errorf("ids: %v %s", p["id"], res.Pseudonym)
+	}
+}
