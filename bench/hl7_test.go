@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"sync"
@@ -75,6 +76,10 @@ var (
 // sizeSweep are the target sizes of the throughput-vs-size benchmark.
 var sizeSweep = []int{512, 4 << 10, 64 << 10, 1 << 20}
 
+// maxSize drops the larger sizes of sizeSweep (quick runs: the peers take
+// about a second per 1 MB message, at set-up and in the timed loop).
+var maxSize = flag.Int("maxsize", 1<<20, "largest message size of BenchmarkHL7Size, in bytes")
+
 func loadSets(tb testing.TB) {
 	setsOnce.Do(func() {
 		sets = map[string]*msgSet{}
@@ -96,6 +101,9 @@ func loadSets(tb testing.TB) {
 		sets["synth"] = buildSet(SynthMessages(1, 500, 0))
 		setNames = append(setNames, "synth")
 		for _, size := range sizeSweep {
+			if size > *maxSize {
+				continue
+			}
 			// the peers are superlinear in message size (about 0.5 s and
 			// 1.3 s for one 1 MB message), so big sizes get few messages
 			n := min(200, max(1, (512<<10)/size))
@@ -240,6 +248,9 @@ func BenchmarkHL7(b *testing.B) {
 func BenchmarkHL7Size(b *testing.B) {
 	loadSets(b)
 	for _, size := range sizeSweep {
+		if size > *maxSize {
+			continue
+		}
 		b.Run("size="+sizeName(size), func(b *testing.B) { runSet(b, sets[sizeName(size)]) })
 	}
 }
@@ -249,6 +260,9 @@ func TestPeerAcceptance(t *testing.T) {
 	loadSets(t)
 	for _, name := range append(append([]string{}, setNames...), "512B", "1MB") {
 		s := sets[name]
+		if s == nil {
+			continue // above -maxsize
+		}
 		t.Logf("%s: %d candidates, %d accepted by all (%d bytes); rejected %v misparsed %v (kardianos no tables for version: %d)",
 			name, s.candidates, len(s.msgs), s.bytes, s.rejected, s.misparsed, s.noVer["kardianos"])
 		if name == "synth" && len(s.msgs) == 0 {
@@ -267,4 +281,27 @@ func TestSplitter(t *testing.T) {
 			t.Fatalf("splitter found %d segments, hl7 %d", n, m.NumSegments())
 		}
 	}
+}
+
+// BenchmarkParseParallel parses the synthetic set with safeharbor's lazy
+// parser from GOMAXPROCS goroutines, one reused Message each (run with
+// -cpu 1,2 for the scaling curve). One op is one message.
+func BenchmarkParseParallel(b *testing.B) {
+	loadSets(b)
+	b.ResetTimer()
+	s := sets["synth"]
+	b.SetBytes(s.bytes / int64(len(s.msgs)))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var m hl7.Message
+		i := 0
+		for pb.Next() {
+			if err := m.Reset(s.msgs[i%len(s.msgs)]); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
 }

@@ -90,10 +90,15 @@ func (r *results) parse(path string) error {
 			continue
 		}
 		name := fs[0]
+		procs := 1
 		if i := strings.LastIndexByte(name, '-'); i > 0 {
-			if _, err := strconv.Atoi(name[i+1:]); err == nil {
-				name = name[:i]
+			if n, err := strconv.Atoi(name[i+1:]); err == nil {
+				name, procs = name[:i], n
 			}
+		}
+		if strings.Contains(name, "Parallel") {
+			// -cpu 1,2 runs: keep the worker count in the name
+			name += "@cpu=" + strconv.Itoa(procs)
 		}
 		b := r.get(pkg, name)
 		if b == nil {
@@ -147,6 +152,7 @@ func main() {
 	out := flag.String("o", "RESULTS.md", "output Markdown file")
 	plots := flag.String("plots", "plots", "directory for PNG plots (relative to the output file)")
 	var profiles multi
+	rssCSV := flag.String("rss", "", "CSV of RSS samples written by cmd/e2e (n,seconds,records,rss_mb)")
 	flag.Var(&profiles, "profile", "text file with `go tool pprof -top` output to include (repeatable)")
 	note := flag.String("note", "", "extra note for the header (e.g. how the run was made)")
 	flag.Parse()
@@ -165,10 +171,12 @@ func main() {
 	}
 	var w strings.Builder
 	writeHeader(&w, r, *note, flag.Args())
+	writeTargets(&w, r)
 	writeHL7(&w, r, plotDir, *plots)
+	writeMore(&w, r, plotDir, *plots, *rssCSV)
 	used := map[*bench]bool{}
 	for _, b := range r.list {
-		if b.pkg == benchPkg {
+		if b.pkg == benchPkg || b.pkg == cpuPkg || b.pkg == e2ePkg {
 			used[b] = true
 		}
 	}
@@ -185,7 +193,7 @@ func main() {
 			pending = append(pending, s.title)
 			continue
 		}
-		fmt.Fprintf(&w, "\n## %s\n\n", s.title)
+		fmt.Fprintf(&w, "\n## All benchmarks: %s\n\n", s.title)
 		if s.intro != "" {
 			fmt.Fprintf(&w, "%s\n\n", s.intro)
 		}

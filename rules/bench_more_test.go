@@ -1,0 +1,81 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/safeharbor/safeharbor/deid"
+	"github.com/safeharbor/safeharbor/hl7"
+	"github.com/safeharbor/safeharbor/internal/synth"
+)
+
+// nDatasets is a rules file with n datasets taken in turn from the ten of
+// tenDatasets (renamed after the first round), plus the same drop rule.
+func nDatasets(n int) string {
+	src := tenDatasets()
+	head, rest, _ := strings.Cut(src, "datasets:\n")
+	body, drop, _ := strings.Cut(rest, "drop:\n")
+	entries := strings.Split(body, "  - name: ")[1:]
+	var b strings.Builder
+	b.WriteString(head + "datasets:\n")
+	for i := range n {
+		name, tail, _ := strings.Cut(entries[i%len(entries)], "\n")
+		if r := i / len(entries); r > 0 {
+			name = fmt.Sprintf("%s_%d", name, r)
+		}
+		b.WriteString("  - name: " + name + "\n" + tail)
+	}
+	b.WriteString("drop:\n" + drop)
+	return b.String()
+}
+
+// benchEvaluate is BenchmarkEvaluate10 for any rules file: the cost rules
+// evaluation adds per de-identified message of mixed synthetic HL7 traffic.
+func benchEvaluate(b *testing.B, src string) {
+	s := mustCompile(b, src)
+	eng := testEngine(b)
+	g := synth.New(1, synth.Options{})
+	const n = 256
+	msgs := make([]*hl7.Message, n)
+	results := make([]deid.Result, n)
+	for i := range msgs {
+		m, err := hl7.Parse(g.HL7())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if results[i], err = eng.HL7(m, &deid.Report{}); err != nil {
+			b.Fatal(err)
+		}
+		msgs[i] = m
+	}
+	ev := s.NewEvaluator()
+	rows := 0
+	emit := func(int, []any) { rows++ }
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := ev.HL7(msgs[i%n], results[i%n], emit); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/msg")
+	b.ReportMetric(float64(rows)/float64(b.N), "rows/msg")
+}
+
+// BenchmarkEvaluate1 is BenchmarkEvaluate10 with a single dataset (lab rows).
+func BenchmarkEvaluate1(b *testing.B) { benchEvaluate(b, nDatasets(1)) }
+
+// BenchmarkEvaluate50 is BenchmarkEvaluate10 with 50 datasets (the ten, five times).
+func BenchmarkEvaluate50(b *testing.B) { benchEvaluate(b, nDatasets(50)) }
+
+// TestNDatasets: the generated rules files compile with the asked number of datasets.
+func TestNDatasets(t *testing.T) {
+	for _, n := range []int{1, 10, 50} {
+		s := mustCompile(t, nDatasets(n))
+		if got := len(s.Datasets()); got != n {
+			t.Errorf("nDatasets(%d): %d datasets", n, got)
+		}
+	}
+}
