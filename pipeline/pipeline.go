@@ -350,6 +350,29 @@ func (p *Pipeline) Handler() http.Handler {
 	return mux
 }
 
+// discardUncommitted deletes vault segments and Parquet files of one
+// partition that start at or after the committed offset. Failing to delete
+// is logged: the replay then overwrites what has the same boundaries, and
+// readers can deduplicate rows by _source/_partition/_offset.
+func (p *Pipeline) discardUncommitted(ctx context.Context, topic string, partition int, from int64) {
+	segs, err := p.cfg.Vault.DiscardFrom(ctx, topic, int32(partition), from)
+	if err != nil {
+		p.log.Warn("discarding uncommitted vault segments failed", "topic", topic, "partition", partition, "err", errClass(err))
+	}
+	files := 0
+	for _, w := range p.ds {
+		gone, err := dataset.DiscardFrom(ctx, p.cfg.Analytics, w.Name(), topic, int32(partition), from)
+		if err != nil {
+			p.log.Warn("discarding uncommitted dataset files failed", "topic", topic, "partition", partition, "err", errClass(err))
+		}
+		files += len(gone)
+	}
+	if len(segs)+files > 0 {
+		p.log.Info("removed outputs written after the last commit by a previous owner", "topic", topic,
+			"partition", partition, "from_offset", from, "vault_segments", len(segs), "dataset_files", files)
+	}
+}
+
 func partKey(topic string, partition int) string { return topic + "/" + strconv.Itoa(partition) }
 
 func (p *Pipeline) part(topic string, partition int) *partState {
@@ -503,7 +526,14 @@ func (p *Pipeline) consume(gctx context.Context, gen *kafka.Generation, topic st
 		start = ps.handed + 1
 	}
 	last := ps.handed
+	fresh := ps.handed < 0
 	ps.mu.Unlock()
+	if fresh && a.Offset >= 0 {
+		// Outputs at or after the committed offset were written by an owner
+		// that never committed them (it crashed): the replay writes them
+		// again, perhaps cut into other files, so remove them first.
+		p.discardUncommitted(gctx, topic, a.ID, a.Offset)
+	}
 
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:        p.cfg.Brokers,

@@ -730,3 +730,42 @@ func TestRowsPerMessage(t *testing.T) {
 		t.Fatalf("replay wrote different files: %v vs %v", a, b)
 	}
 }
+
+func TestDiscardFrom(t *testing.T) {
+	ms := newMemStore()
+	w := newWriter(t, ms, newClock(), func(c *Config) { c.MaxRows = 2 })
+	for off := 0; off < 6; off++ {
+		if err := w.Append(ctx, RowMeta{"oru", 0, int64(off)}, row(off)); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Append(ctx, RowMeta{"oru-0", 1, int64(off)}, row(off)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := len(ms.names())
+	gone, err := DiscardFrom(ctx, ms, "encounters", "oru", 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gone) != 2 || len(ms.names()) != before-2 {
+		t.Fatalf("deleted %v of %d files", gone, before)
+	}
+	kept, other := 0, 0
+	for _, n := range ms.names() {
+		switch {
+		case strings.Contains(n, "/part-oru-0-0"): // topic oru, partition 0
+			kept++
+			if !strings.Contains(n, "-00000000000000000000-") {
+				t.Fatalf("kept %s", n)
+			}
+		case strings.Contains(n, "/part-oru-0-1-"): // topic oru-0, partition 1: untouched
+			other++
+		}
+	}
+	if kept != 1 || other != 3 {
+		t.Fatalf("kept %d of oru/0, %d of oru-0/1", kept, other)
+	}
+}
