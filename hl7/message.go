@@ -43,11 +43,13 @@ type Message struct {
 // message's edit arena, so field edits do not allocate per edit.
 func (m *Message) alloc(n int) []byte {
 	if cap(m.arena)-len(m.arena) < n {
-		size := 32 << 10
-		if n > size {
+		// a chunk sized to the message: most edits of one message fit in it,
+		// and a reused Message keeps it across Reset
+		size := max(2*len(m.raw), 1024, 2*cap(m.arena))
+		if n > size/2 {
 			return make([]byte, 0, n)
 		}
-		m.arena = make([]byte, 0, size) // older chunks stay alive through their segments
+		m.arena = make([]byte, 0, min(size, 1<<20)) // older chunks stay alive through their segments
 	}
 	start := len(m.arena)
 	m.arena = m.arena[:start+n]

@@ -118,6 +118,7 @@ type worker struct {
 	rows []row
 	emit Emit
 	buf  []byte
+	msg  hl7.Message
 }
 
 func newWorker(p *Pipeline) *worker {
@@ -149,7 +150,8 @@ func (w *worker) process(j *job) {
 	w.rows = w.rows[:0]
 	switch f {
 	case FormatHL7:
-		m, err := hl7.Parse(payload)
+		m := &w.msg // reused: parsing allocates nothing once warm
+		err := m.Reset(payload)
 		if err != nil {
 			j.class = ClassHL7Parse
 			return
