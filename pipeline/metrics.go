@@ -52,6 +52,17 @@ func (c *counterVec) Add(n int64, lv ...string) { c.get(lv...).Add(n) }
 // Set sets a gauge series.
 func (c *counterVec) Set(n int64, lv ...string) { c.get(lv...).Store(n) }
 
+// SetOnly makes the series with label values lv the only one, set to n
+// (an info gauge such as the rules version in force).
+func (c *counterVec) SetOnly(n int64, lv ...string) {
+	k := strings.Join(lv, "\x00")
+	v := new(atomic.Int64)
+	v.Store(n)
+	c.mu.Lock()
+	c.vals = map[string]*atomic.Int64{k: v}
+	c.mu.Unlock()
+}
+
 // Value returns the current value of a series (0 if absent).
 func (c *counterVec) Value(lv ...string) int64 {
 	c.mu.RLock()
@@ -223,6 +234,8 @@ type Metrics struct {
 	SinkErrors     *counterVec // sink
 	Lag            *counterVec // topic, partition (gauge)
 	Ready          *counterVec // gauge, no labels
+	RulesInfo      *counterVec // version (gauge: 1 for the rules in force)
+	RulesReloads   *counterVec // result: ok or error
 	Latency        *histogram
 	SegmentRecords *histogram
 	FileRows       *histogram
@@ -243,6 +256,8 @@ func NewMetrics() *Metrics {
 		SinkErrors:     newCounterVec("safeharbor_sink_errors_total", "Sink write or flush failures.", false, "sink"),
 		Lag:            newCounterVec("safeharbor_consumer_lag", "Records behind the partition high watermark.", true, "topic", "partition"),
 		Ready:          newCounterVec("safeharbor_ready", "1 when every sink is healthy.", true),
+		RulesInfo:      newCounterVec("safeharbor_rules_info", "The version of the rules new records are evaluated with (value 1).", true, "version"),
+		RulesReloads:   newCounterVec("safeharbor_rules_reloads_total", "Rules file reloads by result (ok: compiled, switched if changed; error: the running rules stay).", false, "result"),
 		Latency: newHistogram("safeharbor_end_to_end_latency_seconds", "Kafka record timestamp to offset commit.",
 			0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 		SegmentRecords: newHistogram("safeharbor_vault_segment_records", "Records per vault segment flushed.",
@@ -257,7 +272,7 @@ func NewMetrics() *Metrics {
 // WritePrometheus writes every metric in the Prometheus text format.
 func (m *Metrics) WritePrometheus(w io.Writer) {
 	for _, c := range []*counterVec{m.RecordsIn, m.RecordsOut, m.RecordsFailed, m.DLQ, m.Rows, m.RowsRejected,
-		m.OutputMessages, m.Commits, m.SinkErrors, m.Lag, m.Ready} {
+		m.OutputMessages, m.Commits, m.SinkErrors, m.Lag, m.Ready, m.RulesInfo, m.RulesReloads} {
 		c.write(w)
 	}
 	for _, h := range []*histogram{m.Latency, m.SegmentRecords, m.FileRows, m.CheckpointSecs} {

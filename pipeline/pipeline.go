@@ -16,6 +16,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/safeharbor/safeharbor/rules"
 	"github.com/safeharbor/safeharbor/sinks/dataset"
 	"github.com/safeharbor/safeharbor/sinks/store"
 	"github.com/safeharbor/safeharbor/sinks/vault"
@@ -50,9 +51,24 @@ type Config struct {
 
 	// Deid de-identifies records (a *deid.Engine). Required.
 	Deid Deidentifier
-	// Rules turns de-identified records into dataset rows; nil means no datasets.
+	// Rules turns de-identified records into dataset rows; nil means no
+	// datasets (or the rules of RulesWatcher when it is set). SetRules
+	// replaces them while the pipeline runs.
 	Rules Rules
+	// RulesWatcher, when set, holds the rules file: the pipeline reloads it
+	// when the file changes (polled every RulesPollInterval) and on
+	// ReloadRules (wire SIGHUP to it). Do not also call the watcher's Run.
+	RulesWatcher *rules.Watcher
+	// RulesPollInterval is how often the rules file is checked for changes
+	// (default 1s; negative: never, only ReloadRules).
+	RulesPollInterval time.Duration
+	// DeidFor, when set, returns the de-identifier to use with a rules
+	// version (the engine records the version in its provenance); it is
+	// called on every rules switch. Nil: Deid serves every version.
+	DeidFor func(rulesVersion string) (Deidentifier, error)
 	// Vault stores every original (and bad records under dlq/). Required.
+	// Rules whose file says `phi: store: none` (FromRuleSet) keep originals
+	// out of the vault; bad records still go to dlq/.
 	Vault *vault.Vault
 	// VaultWriter bounds vault segments.
 	VaultWriter vault.WriterConfig
@@ -103,6 +119,9 @@ type job struct {
 	msgType   string
 	out       []byte
 	rows      []row
+	// gen is the rules generation the record is evaluated with; the
+	// sequencer releases it after handing the record to the sinks.
+	gen *generation
 }
 
 // partState is the pipeline's memory of one input partition, kept across
@@ -129,8 +148,6 @@ type Pipeline struct {
 	m   *Metrics
 
 	vw       *vault.Writer
-	ds       []*dataset.Writer
-	dsNames  []string
 	out      *outbox
 	topics   []string
 	jobs     chan *job
@@ -141,6 +158,15 @@ type Pipeline struct {
 	mu      sync.Mutex
 	parts   map[string]*partState
 	failing map[string]string // sink -> error class
+
+	// genMu guards cur, gens and shut: the rules generation records are
+	// tagged with, every generation whose writers are open, and whether
+	// Run has closed them.
+	genMu    sync.RWMutex
+	cur      *generation
+	gens     []*generation
+	shut     bool
+	reloadMu sync.Mutex // serializes ReloadRules
 
 	ckMu         sync.Mutex
 	rejectWarned sync.Map // dataset name -> true once a rejection was logged at warn
@@ -168,6 +194,12 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	if cfg.Vault == nil {
 		return nil, fmt.Errorf("%w: no vault", ErrConfig)
+	}
+	if cfg.Rules == nil && cfg.RulesWatcher != nil {
+		cfg.Rules = FromRuleSet(cfg.RulesWatcher.Set())
+	}
+	if cfg.RulesPollInterval == 0 {
+		cfg.RulesPollInterval = time.Second
 	}
 	if cfg.Rules != nil && cfg.Analytics == nil {
 		return nil, fmt.Errorf("%w: rules need an analytics store", ErrConfig)
@@ -239,19 +271,13 @@ func New(cfg Config) (*Pipeline, error) {
 		}
 	}
 	p.vw = cfg.Vault.NewWriter(wc)
-	if cfg.Rules != nil {
-		for _, d := range cfg.Rules.Datasets() {
-			w, err := dataset.NewWriter(dataset.Config{
-				Name: d.Name, Schema: d.Schema, Store: cfg.Analytics, RulesVersion: cfg.Rules.Version(),
-				MaxRows: cfg.DatasetMaxRows, MaxBytes: cfg.DatasetMaxBytes,
-				MaxAge: 24 * time.Hour, // files roll at checkpoints, not by age
-			})
-			if err != nil {
-				return nil, fmt.Errorf("%w: dataset %q: %w", ErrConfig, d.Name, err)
-			}
-			p.ds = append(p.ds, w)
-			p.dsNames = append(p.dsNames, d.Name)
-		}
+	g, err := p.newGeneration(cfg.Rules, cfg.Deid)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	p.cur, p.gens = g, []*generation{g}
+	if g.rules != nil {
+		p.m.RulesInfo.SetOnly(1, g.version)
 	}
 	if cfg.OutputHL7Topic != "" || cfg.OutputFHIRTopic != "" || cfg.DLQTopic != "" {
 		p.out = newOutbox(cfg, p.m)
@@ -360,8 +386,14 @@ func (p *Pipeline) discardUncommitted(ctx context.Context, topic string, partiti
 		p.log.Warn("discarding uncommitted vault segments failed", "topic", topic, "partition", partition, "err", errClass(err))
 	}
 	files := 0
-	for _, w := range p.ds {
-		gone, err := dataset.DiscardFrom(ctx, p.cfg.Analytics, w.Name(), topic, int32(partition), from)
+	names := map[string]bool{}
+	for _, g := range p.liveGens() {
+		for _, n := range g.names {
+			names[n] = true
+		}
+	}
+	for n := range names {
+		gone, err := dataset.DiscardFrom(ctx, p.cfg.Analytics, n, topic, int32(partition), from)
 		if err != nil {
 			p.log.Warn("discarding uncommitted dataset files failed", "topic", topic, "partition", partition, "err", errClass(err))
 		}
@@ -436,8 +468,16 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		defer close(groupDone)
 		p.groupLoop(ctx, cg)
 	}()
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		if p.cfg.RulesWatcher != nil && p.cfg.RulesPollInterval > 0 {
+			p.watchRules(ctx)
+		}
+	}()
 
 	<-ctx.Done()
+	<-watchDone
 	p.stopping.Store(true)
 	p.m.Ready.Set(0)
 	p.log.Info("stopping: finishing records in flight", "deadline", p.cfg.ShutdownTimeout.String())
@@ -461,9 +501,15 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 	close(p.jobs)
 	wg.Wait()
-	for _, w := range p.ds {
-		if _, err := w.Close(p.hardCtx); err != nil && ferr == nil {
-			ferr = err
+	p.genMu.Lock()
+	p.shut = true
+	gens := p.gens
+	p.genMu.Unlock()
+	for _, g := range gens {
+		for _, w := range g.ds {
+			if _, err := w.Close(p.hardCtx); err != nil && !errors.Is(err, dataset.ErrClosed) && ferr == nil {
+				ferr = err
+			}
 		}
 	}
 	if p.out != nil {
@@ -574,7 +620,7 @@ func (p *Pipeline) consume(gctx context.Context, gen *kafka.Generation, topic st
 		last = msg.Offset
 		p.m.RecordsIn.Add(1, topic)
 		p.m.Lag.Set(max(0, msg.HighWaterMark-msg.Offset-1), topic, pstr)
-		j := &job{msg: msg, done: make(chan struct{})}
+		j := &job{msg: msg, done: make(chan struct{}), gen: p.acquire()}
 		ordered <- j
 		p.jobs <- j
 	}
@@ -601,10 +647,13 @@ func (p *Pipeline) sequence(ps *partState, ordered <-chan *job, done chan<- stru
 	defer close(done)
 	for j := range ordered {
 		<-j.done
-		if err := p.hand(ps, j); err != nil {
+		err := p.hand(ps, j)
+		j.gen.release()
+		if err != nil {
 			// Hard stop: drop the rest (not committed, replayed later).
 			for j := range ordered {
 				<-j.done
+				j.gen.release()
 			}
 			return
 		}
@@ -640,7 +689,8 @@ func (p *Pipeline) hand(ps *partState, j *job) error {
 	if !vault.ValidPseudonym(rec.Pseudonym) {
 		rec.Pseudonym = ""
 	}
-	if j.class == "" {
+	g := j.gen
+	if j.class == "" && !g.phiNone {
 		err := p.retry("vault", func(attempt int) (bool, error) {
 			_, err := p.vw.Write(ctx, rec)
 			switch {
@@ -692,27 +742,27 @@ func (p *Pipeline) hand(ps *partState, j *job) error {
 	} else {
 		meta := dataset.RowMeta{Source: msg.Topic, Partition: int32(msg.Partition), Offset: msg.Offset}
 		for _, r := range j.rows {
-			if r.ds < 0 || r.ds >= len(p.ds) {
+			if r.ds < 0 || r.ds >= len(g.ds) {
 				continue
 			}
-			err := p.ds[r.ds].Append(ctx, meta, r.values)
+			err := g.ds[r.ds].Append(ctx, meta, r.values)
 			var re *dataset.RowError
 			switch {
 			case err == nil:
-				p.m.Rows.Add(1, p.dsNames[r.ds])
+				p.m.Rows.Add(1, g.names[r.ds])
 			case errors.As(err, &re):
-				p.m.RowsRejected.Add(1, p.dsNames[r.ds])
+				p.m.RowsRejected.Add(1, g.names[r.ds])
 				// RowError names the dataset, column and Go type, never the value.
 				// The first rejection of a dataset is a warning, later ones debug (see the metric).
 				lvl := slog.LevelDebug
-				if _, seen := p.rejectWarned.LoadOrStore(p.dsNames[r.ds], true); !seen {
+				if _, seen := p.rejectWarned.LoadOrStore(g.names[r.ds], true); !seen {
 					lvl = slog.LevelWarn
 				}
-				p.log.Log(ctx, lvl, "row rejected", "dataset", p.dsNames[r.ds], "topic", msg.Topic,
+				p.log.Log(ctx, lvl, "row rejected", "dataset", g.names[r.ds], "topic", msg.Topic,
 					"partition", msg.Partition, "offset", msg.Offset, "column", re.Column, "reason", re.Reason)
 			default:
 				// The row is buffered; the roll that followed failed. The checkpoint retries it.
-				p.m.Rows.Add(1, p.dsNames[r.ds])
+				p.m.Rows.Add(1, g.names[r.ds])
 				p.sinkFail("dataset", err)
 			}
 		}
@@ -766,14 +816,19 @@ func (p *Pipeline) flushAll(ctx context.Context) error {
 		return err
 	}
 	p.sinkOK("vault")
-	for i, w := range p.ds {
-		res, err := w.Flush(ctx)
-		for _, f := range res.Files {
-			p.m.FileRows.Observe(float64(f.Rows))
-		}
-		if err != nil {
-			p.sinkFail("dataset", err)
-			return fmt.Errorf("dataset %s: %w", p.dsNames[i], err)
+	for _, g := range p.liveGens() {
+		for i, w := range g.ds {
+			res, err := w.Flush(ctx)
+			for _, f := range res.Files {
+				p.m.FileRows.Observe(float64(f.Rows))
+			}
+			if errors.Is(err, dataset.ErrClosed) {
+				continue // retired meanwhile: it was flushed before it closed
+			}
+			if err != nil {
+				p.sinkFail("dataset", err)
+				return fmt.Errorf("dataset %s: %w", g.names[i], err)
+			}
 		}
 	}
 	p.sinkOK("dataset")
@@ -821,10 +876,13 @@ func (p *Pipeline) checkpoint(ctx context.Context) error {
 			s.ps.mu.Unlock()
 		}
 	}
+	// Generations no record references any more: flushed now, closed after the commit.
+	old := p.retirable()
 	if err := p.flushAll(ctx); err != nil {
 		restore()
 		return err
 	}
+	defer p.retire(ctx, old)
 	byGen := map[*kafka.Generation]map[string]map[int]int64{}
 	var commit []snap
 	p.mu.Lock()

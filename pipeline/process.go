@@ -113,26 +113,50 @@ type row struct {
 // worker holds per-goroutine state.
 type worker struct {
 	p    *Pipeline
+	gen  *generation // the rules generation of eval and deid
 	eval Evaluator
-	rep  deid.Report
-	rows []row
-	emit Emit
-	buf  []byte
-	msg  hl7.Message
+	deid Deidentifier
+	// evals keeps an evaluator per live generation: around a switch, the
+	// records of other partitions may still use the old rules.
+	evals map[*generation]Evaluator
+	rep   deid.Report
+	rows  []row
+	emit  Emit
+	buf   []byte
+	msg   hl7.Message
 }
 
 func newWorker(p *Pipeline) *worker {
-	w := &worker{p: p}
-	if p.cfg.Rules != nil {
-		w.eval = p.cfg.Rules.NewEvaluator()
-	}
+	w := &worker{p: p, evals: map[*generation]Evaluator{}}
 	w.emit = func(ds int, values []any) { w.rows = append(w.rows, row{ds, append([]any(nil), values...)}) }
 	return w
 }
 
-// process parses, de-identifies and evaluates one job, filling its result.
+// use selects the evaluator and de-identifier of generation g.
+func (w *worker) use(g *generation) {
+	if g == w.gen {
+		return
+	}
+	ev, ok := w.evals[g]
+	if !ok {
+		for old := range w.evals {
+			if old.retired.Load() {
+				delete(w.evals, old)
+			}
+		}
+		if g.rules != nil {
+			ev = g.rules.NewEvaluator()
+		}
+		w.evals[g] = ev
+	}
+	w.gen, w.eval, w.deid = g, ev, g.deid
+}
+
+// process parses, de-identifies and evaluates one job with the rules of
+// its generation, filling its result.
 func (w *worker) process(j *job) {
 	defer close(j.done)
+	w.use(j.gen)
 	data := j.msg.Value
 	if len(data) == 0 {
 		j.class = ClassEmpty
@@ -156,7 +180,7 @@ func (w *worker) process(j *job) {
 			j.class = ClassHL7Parse
 			return
 		}
-		res, err := w.p.cfg.Deid.HL7(m, &w.rep)
+		res, err := w.deid.HL7(m, &w.rep)
 		if err != nil {
 			j.class = ClassDeid
 			return
@@ -172,7 +196,7 @@ func (w *worker) process(j *job) {
 			j.out = m.AppendTo(nil)
 		}
 	case FormatFHIR:
-		fd, ok := w.p.cfg.Deid.(FHIRDeidentifier)
+		fd, ok := w.deid.(FHIRDeidentifier)
 		if !ok {
 			j.class = ClassFHIRUnsupported
 			return

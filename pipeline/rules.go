@@ -9,12 +9,17 @@ import (
 )
 
 // FromRuleSet adapts a compiled rules file to Rules. Every column is nullable
-// (an absent source value gives a null).
+// (an absent source value gives a null). The file's `phi: store: none`
+// keeps originals out of the vault (bad records still go to the vault DLQ),
+// so they cannot be re-identified later.
 func FromRuleSet(s *rules.Set) Rules { return ruleSet{s} }
 
 type ruleSet struct{ s *rules.Set }
 
 func (r ruleSet) Version() string { return r.s.Version() }
+
+// PHIStore is the rules file's phi.store: "original" or "none".
+func (r ruleSet) PHIStore() string { return r.s.PHIStore() }
 
 func (r ruleSet) Datasets() []Dataset {
 	var out []Dataset

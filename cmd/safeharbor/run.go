@@ -88,6 +88,24 @@ func runRun(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if c.RulesFile != "" {
+		// SIGHUP reloads the rules file (a change of the file is noticed
+		// by polling too). A file that does not compile is logged with
+		// its positions and the running rules stay.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-hup:
+					_ = r.p.ReloadRules() // logged and counted in safeharbor_rules_reloads_total
+				}
+			}
+		}()
+	}
 	if c.MetricsAddr != "" {
 		ln, err := net.Listen("tcp", c.MetricsAddr)
 		if err != nil {
@@ -147,20 +165,24 @@ func build(c *fileConfig, log *slog.Logger) (*running, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keys.vault_keyring_file: %w", err)
 	}
-	var rs pipeline.Rules
+	var rw *rules.Watcher
 	rulesVersion := ""
 	if c.RulesFile != "" {
-		set, err := rules.Load(c.RulesFile)
+		rw, err = rules.NewWatcher(c.RulesFile, time.Second, log)
 		if err != nil {
 			return nil, fmt.Errorf("rules_file: %w", err)
 		}
-		rs = pipeline.FromRuleSet(set)
-		rulesVersion = set.Version()
+		rulesVersion = rw.Set().Version()
 	}
 	profile, _ := deid.ParseProfile(c.Keys.DeidProfile)
 	eng, err := deid.New(deid.Config{Key: key, Profile: profile, RulesVersion: rulesVersion})
 	if err != nil {
 		return nil, err
+	}
+	// The engine records the rules version in its provenance: a rules
+	// switch gets an engine of its own (same key and profile).
+	deidFor := func(version string) (pipeline.Deidentifier, error) {
+		return deid.New(deid.Config{Key: key, Profile: profile, RulesVersion: version})
 	}
 	vstore, err := openTarget("vault", &c.Vault)
 	if err != nil {
@@ -198,7 +220,7 @@ func build(c *fileConfig, log *slog.Logger) (*running, error) {
 		Brokers: r.brokers, Dialer: dialer, Transport: r.transport, GroupID: c.Kafka.Group,
 		HL7Topic: c.Kafka.Topics.HL7, FHIRTopic: c.Kafka.Topics.FHIR,
 		OutputHL7Topic: c.Kafka.Topics.HL7Out, OutputFHIRTopic: c.Kafka.Topics.FHIROut, DLQTopic: c.Kafka.Topics.DLQ,
-		Deid: eng, Rules: rs, Vault: v, Analytics: astore,
+		Deid: eng, DeidFor: deidFor, RulesWatcher: rw, Vault: v, Analytics: astore,
 		Workers: c.Pipeline.Workers, QueueSize: c.Pipeline.QueueSize,
 		CheckpointInterval: c.Pipeline.CheckpointInterval.Duration, ShutdownTimeout: c.Pipeline.ShutdownTimeout.Duration,
 		StartOffset: start, Logger: log,
