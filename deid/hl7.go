@@ -153,15 +153,16 @@ func (w *hl7Work) segmentPass(s hl7.Segment, pass2 bool) error {
 		return nil
 	}
 	fs := w.d.Field
-	out := append(w.seg[:0], data[:3]...)
+	// the new segment is built only from the first field that changes:
+	// most segments come through a pass unchanged
+	var out []byte
 	changed := false
 	fnum := 0
 	ri := 0
 	pos := 3
 	if s.Is("MSH") {
-		// MSH-1 (the separator) and MSH-2 (encoding characters) are copied as they are
+		// MSH-1 (the separator) and MSH-2 (encoding characters) stay as they are
 		pos = indexFrom(data, fs, 4)
-		out = append(out[:0], data[:pos]...)
 		fnum = 2
 	}
 	for pos < len(data) {
@@ -176,22 +177,28 @@ func (w *hl7Work) segmentPass(s hl7.Segment, pass2 bool) error {
 		if ri < len(rules) && rules[ri].field == fnum {
 			r = rules[ri].rule
 		}
-		out = append(out, fs)
 		if late(r.k) != pass2 || len(raw) == 0 {
-			out = append(out, raw...)
+			if changed {
+				out = append(out, fs)
+				out = append(out, raw...)
+			}
 		} else {
 			nv := w.transform(s, fnum, r, raw)
-			if !bytes.Equal(nv, raw) {
+			if !changed && !bytes.Equal(nv, raw) {
 				changed = true
+				out = append(w.seg[:0], data[:pos]...)
 			}
-			out = append(out, nv...)
+			if changed {
+				out = append(out, fs)
+				out = append(out, nv...)
+			}
 		}
 		pos = end
 	}
-	w.seg = out
 	if !changed {
 		return nil
 	}
+	w.seg = out
 	return s.Replace(out)
 }
 
