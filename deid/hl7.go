@@ -26,6 +26,8 @@ type hl7Work struct {
 	known   text.Known
 	counts  text.Counts
 	rep     *Report
+	pending []knownValue // remembered values not yet added to known
+	built   int          // pending[:built] are in known
 	exact   map[uint64]struct{}
 	lenMask uint64 // bit n: some remembered value has n bytes (63: longer)
 	strs    []byte // backing store of w.str results, reset per message
@@ -56,6 +58,8 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 	defer e.work.Put(w)
 	w.m, w.d, w.rep = m, m.Delims(), rep
 	w.known.Reset()
+	w.pending = w.pending[:0]
+	w.built = 0
 	if w.exact == nil {
 		w.exact = map[uint64]struct{}{}
 	}
@@ -627,7 +631,10 @@ func (w *hl7Work) remember(cat text.Category, v string) {
 	if v == "" {
 		return
 	}
-	w.known.Add(cat, v)
+	// the free-text set is built only if the message has text to scrub; the
+	// value is copied into the per-message store, as callers may pass views
+	// of work buffers that are reused before then
+	w.pending = append(w.pending, knownValue{cat, w.intern(v)})
 	if len(v) >= 3 {
 		w.exact[foldHash(v)] = struct{}{}
 		w.lenMask |= 1 << min(len(v), 63)
@@ -655,6 +662,16 @@ func (w *hl7Work) isKnown(v []byte) bool {
 	}
 	_, ok := w.exact[foldHash(v)]
 	return ok
+}
+
+// intern copies v into the per-message store (see str).
+func (w *hl7Work) intern(v string) string {
+	if cap(w.strs)-len(w.strs) < len(v) {
+		w.strs = make([]byte, 0, max(4096, 2*len(v)))
+	}
+	start := len(w.strs)
+	w.strs = append(w.strs, v...)
+	return unsafe.String(&w.strs[start], len(v))
 }
 
 // str decodes a raw value into a string backed by the work's per-message
@@ -798,10 +815,21 @@ func pad2(n int) string {
 	return strconv.Itoa(n)
 }
 
+// knownValue is an identifier value of the message waiting to enter the
+// free-text set.
+type knownValue struct {
+	cat text.Category
+	v   string
+}
+
 // scrub decodes one value, scrubs it and encodes it again.
 func (w *hl7Work) scrub(dst, raw []byte) []byte {
 	if len(raw) == 0 {
 		return dst
+	}
+	for ; w.built < len(w.pending); w.built++ {
+		kv := w.pending[w.built]
+		w.known.Add(kv.cat, kv.v)
 	}
 	w.tmp = w.d.AppendUnescaped(w.tmp[:0], raw)
 	start := len(w.tmp)
