@@ -77,6 +77,7 @@ func Lines(path, title, xlabel, ylabel string, series []Series, logX, logY bool)
 		p.Y.Max *= 30
 	} else {
 		p.Y.Max *= 1.35
+		p.Y.Min = min(p.Y.Min, 0) // linear axes start at zero: flat curves look flat
 	}
 	p.Legend.Top = true
 	p.Add(plotter.NewGrid())

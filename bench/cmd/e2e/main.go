@@ -165,16 +165,17 @@ func runOnce(bin string, n int, rulesFile string, csv *strings.Builder) (string,
 	go func() {
 		defer wg.Done()
 		cl := &http.Client{Timeout: 200 * time.Millisecond}
+		var lastRecs float64
 		for !done.Load() {
 			time.Sleep(250 * time.Millisecond)
 			rss := childRSS(cmd.Process.Pid)
-			var recs float64
+			recs := lastRecs
 			if resp, err := cl.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", mport)); err == nil {
 				body := new(bytes.Buffer)
 				body.ReadFrom(resp.Body)
 				resp.Body.Close()
 				h, r := parseMetrics(body.String())
-				recs = r
+				recs, lastRecs = max(r, lastRecs), max(r, lastRecs)
 				if len(h) > 0 {
 					mu.Lock()
 					lastHist = h

@@ -69,7 +69,7 @@ func (r *results) parse(path string) error {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	pkg := ""
+	pkg, pending := "", ""
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
@@ -79,16 +79,29 @@ func (r *results) parse(path string) error {
 		case strings.HasPrefix(line, "cpu: ") && r.cpu == "":
 			r.cpu = strings.TrimPrefix(line, "cpu: ")
 			continue
-		case !strings.HasPrefix(line, "Benchmark"):
-			continue
 		}
 		fs := strings.Fields(line)
+		if !strings.HasPrefix(line, "Benchmark") {
+			// a benchmark that logs prints its name, the log lines, then
+			// the result on a line of its own
+			if pending == "" || len(fs) < 3 || len(fs)%2 != 1 {
+				continue
+			}
+			if _, err := strconv.Atoi(fs[0]); err != nil {
+				continue
+			}
+			fs, pending = append([]string{pending}, fs...), ""
+		}
+		if len(fs) >= 2 {
+			if _, err := strconv.Atoi(fs[1]); err != nil {
+				pending = fs[0]
+				continue
+			}
+		}
 		if len(fs) < 4 || len(fs)%2 != 0 {
 			continue
 		}
-		if _, err := strconv.Atoi(fs[1]); err != nil {
-			continue
-		}
+		pending = ""
 		name := fs[0]
 		procs := 1
 		if i := strings.LastIndexByte(name, '-'); i > 0 {

@@ -339,11 +339,31 @@ func writeE2E(w *strings.Builder, r *results, plotDir, plotRel, rssCSV string) {
 			byN[rec[0]] = s
 			order = append(order, rec[0])
 		}
+		if k := len(s.X); k > 0 && x < s.X[k-1] {
+			x = s.X[k-1] // a failed /metrics scrape: records processed only grows
+		}
 		s.X, s.Y = append(s.X, x), append(s.Y, y)
 	}
 	var series []charts.Series
 	for _, n := range order {
 		series = append(series, *byN[n])
+	}
+	if last := series[len(series)-1]; len(last.X) > 4 {
+		xmax := last.X[len(last.X)-1]
+		var firstHalf, secondHalf []float64
+		for i, x := range last.X {
+			if x <= xmax/2 {
+				firstHalf = append(firstHalf, last.Y[i])
+			} else {
+				secondHalf = append(secondHalf, last.Y[i])
+			}
+		}
+		slices.Sort(firstHalf)
+		slices.Sort(secondHalf)
+		if len(firstHalf) > 0 && len(secondHalf) > 0 {
+			fmt.Fprintf(w, "\nRSS samples of the longest run (%s): median %s MB over its first half of records, %s MB over its second half; max %s MB.\n",
+				last.Name, fmtNum(firstHalf[len(firstHalf)/2]), fmtNum(secondHalf[len(secondHalf)/2]), fmtNum(max(slices.Max(firstHalf), slices.Max(secondHalf))))
+		}
 	}
 	png := "pipeline-rss.png"
 	if err := charts.Lines(filepath.Join(plotDir, png), "Pipeline process RSS during safeharbor run -demo", "records processed", "RSS (MB)", series, false, false); err != nil {
