@@ -57,6 +57,9 @@ func (s Segment) NumFields() int {
 func (s Segment) Field(n int) []byte {
 	seg := &s.m.segs[s.i]
 	if seg.isMSH() && n == 1 {
+		if len(seg.data) < 4 {
+			return nil
+		}
 		return seg.data[3:4]
 	}
 	start, end, ok := s.m.fieldBounds(s.i, seg.elem(n))

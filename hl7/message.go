@@ -216,11 +216,15 @@ func (m *Message) fieldIdx(i int) []int32 {
 		if s.isMSH() {
 			// MSH-1 is the separator at index 3; MSH-2 holds the encoding
 			// characters, which may include bytes that look like anything.
-			m.idx = append(m.idx, 3)
-			if j := bytes.IndexByte(data[4:], fs); j >= 0 {
-				start = 4 + j
-			} else {
-				start = len(data)
+			// (A bare "MSH" line has no fields at all.)
+			if len(data) > 3 {
+				m.idx = append(m.idx, 3)
+			}
+			start = len(data)
+			if len(data) > 4 {
+				if j := bytes.IndexByte(data[4:], fs); j >= 0 {
+					start = 4 + j
+				}
 			}
 		}
 		// fields are short: a plain loop beats a call per field
