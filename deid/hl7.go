@@ -20,26 +20,29 @@ const ProvenanceSegment = "ZDI"
 
 // hl7Work is per-message state, pooled.
 type hl7Work struct {
-	e       *Engine
-	m       *hl7.Message
-	d       hl7.Delims
-	known   text.Known
-	counts  text.Counts
-	rep     *Report
-	pending []knownValue // remembered values not yet added to known
-	built   int          // pending[:built] are in known
-	exact   map[uint64]struct{}
-	lenMask uint64 // bit n: some remembered value has n bytes (63: longer)
-	strs    []byte // backing store of w.str results, reset per message
-	up      []byte
-	seg     []byte
-	buf2    []byte
-	buf     []byte
-	tmp     []byte
-	ref     time.Time
-	shift   int
-	over90  bool
-	patient string
+	e        *Engine
+	m        *hl7.Message
+	d        hl7.Delims
+	known    text.Known
+	counts   text.Counts
+	rep      *Report
+	class    [256]uint8 // byte classes for classFor's delimiters
+	classFor hl7.Delims
+	classOK  bool
+	pending  []knownValue // remembered values not yet added to known
+	built    int          // pending[:built] are in known
+	exact    map[uint64]struct{}
+	lenMask  uint64 // bit n: some remembered value has n bytes (63: longer)
+	strs     []byte // backing store of w.str results, reset per message
+	up       []byte
+	seg      []byte
+	buf2     []byte
+	buf      []byte
+	tmp      []byte
+	ref      time.Time
+	shift    int
+	over90   bool
+	patient  string
 }
 
 func (e *Engine) getWork() *hl7Work {
@@ -57,6 +60,7 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 	w := e.getWork()
 	defer e.work.Put(w)
 	w.m, w.d, w.rep = m, m.Delims(), rep
+	w.setClasses()
 	w.known.Reset()
 	w.pending = w.pending[:0]
 	w.built = 0
@@ -208,11 +212,18 @@ func (w *hl7Work) segmentPass(s hl7.Segment, pass2 bool) error {
 
 // indexFrom returns the index of c in b at or after from, or len(b).
 func indexFrom(b []byte, c byte, from int) int {
-	if from >= len(b) {
+	// most fields are short: look at a few bytes before calling IndexByte
+	end := min(len(b), from+16)
+	for i := from; i < end; i++ {
+		if b[i] == c {
+			return i
+		}
+	}
+	if end == len(b) {
 		return len(b)
 	}
-	if i := bytes.IndexByte(b[from:], c); i >= 0 {
-		return from + i
+	if i := bytes.IndexByte(b[end:], c); i >= 0 {
+		return end + i
 	}
 	return len(b)
 }
@@ -720,18 +731,18 @@ func (w *hl7Work) sweepKept(raw []byte) []byte {
 // possible date).
 func (w *hl7Work) scanKept(raw []byte) (hasKnown, hasDate bool) {
 	d := &w.d
+	cls := &w.class
 	start, run := 0, 0
 	for i := 0; i <= len(raw); i++ {
 		if i < len(raw) {
-			c := raw[i]
-			if c != d.Component && c != d.Subcomponent && c != d.Repetition {
-				if c >= '0' && c <= '9' {
-					if run++; run >= 8 {
-						hasDate = true
-					}
-				} else {
-					run = 0
+			switch cls[raw[i]] {
+			case clsDigit:
+				if run++; run >= 8 {
+					hasDate = true
 				}
+				continue
+			case clsOther:
+				run = 0
 				continue
 			}
 		}
@@ -752,6 +763,32 @@ func (w *hl7Work) scanKept(raw []byte) (hasKnown, hasDate bool) {
 		start, run = i+1, 0
 	}
 	return hasKnown, hasDate
+}
+
+// byte classes for scanKept
+const (
+	clsOther = iota
+	clsDigit
+	clsSep
+)
+
+// setClasses prepares the byte class table for the message's delimiters.
+func (w *hl7Work) setClasses() {
+	if w.classOK && w.classFor == w.d {
+		return
+	}
+	w.classFor, w.classOK = w.d, true
+	for c := range w.class {
+		w.class[c] = clsOther
+	}
+	for c := '0'; c <= '9'; c++ {
+		w.class[c] = clsDigit
+	}
+	for _, c := range []byte{w.d.Component, w.d.Subcomponent, w.d.Repetition} {
+		if c != 0 {
+			w.class[c] = clsSep
+		}
+	}
 }
 
 // knownPart reports whether a raw value equals a remembered identifier.
