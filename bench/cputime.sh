@@ -24,16 +24,19 @@ list=(
 	"rules BenchmarkEvaluate50 20000"
 	"sinks/dataset BenchmarkDatasetWrite 1000000"
 )
-for pkg in $(printf '%s\n' "${list[@]}" | awk '{print $1}' | sort -u); do
-	(cd .. && go test -c -o "$bin/${pkg//\//_}.test" "./$pkg")
-done
+# CPUFILTER (a grep -E pattern on the list lines) keeps some benchmarks only (quick runs).
+if [ -n "${CPUFILTER:-}" ]; then
+	mapfile -t list < <(printf '%s\n' "${list[@]}" | grep -E "$CPUFILTER")
+fi
+# one go command builds every test binary (links in parallel): $bin/<last path element>.test
+(cd .. && go test -c -o "$bin/" $(printf './%s\n' "${list[@]}" | awk '{print $1}' | sort -u))
 {
 	echo "pkg: github.com/safeharbor/safeharbor/bench/cputime"
 	for e in "${list[@]}"; do
 		read -r pkg name n <<<"$e"
 		n=$((n / div))
 		re=$(awk -F/ '{for (i=1;i<=NF;i++) printf "%s^%s$", (i>1?"/":""), $i}' <<<"$name")
-		tb="$bin/${pkg//\//_}.test"
+		tb="$bin/${pkg##*/}.test"
 		for _ in $(seq "$count"); do
 			load=$(cut -d' ' -f1 /proc/loadavg)
 			(cd "../$pkg" && /usr/bin/time -f '%U %S' -o "$here/out/time.base" "$tb" -test.run '^$' -test.bench "$re" -test.benchtime 2x >/dev/null)
