@@ -28,7 +28,10 @@ func newOutbox(cfg Config, m *Metrics) *outbox {
 		Balancer:     &kafka.Hash{},
 		RequiredAcks: kafka.RequireAll,
 		BatchSize:    1000,
-		BatchBytes:   16 << 20,
+		// A produce batch must stay under the broker's message.max.bytes
+		// (1048588 by default in Kafka and kfake): a larger batch is refused
+		// with MESSAGE_TOO_LARGE on every retry and the checkpoint stalls.
+		BatchBytes:   1_000_000,
 		BatchTimeout: 5 * time.Millisecond,
 		MaxAttempts:  3,
 	}

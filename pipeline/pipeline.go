@@ -574,11 +574,36 @@ func (p *Pipeline) consume(gctx context.Context, gen *kafka.Generation, topic st
 	last := ps.handed
 	fresh := ps.handed < 0
 	ps.mu.Unlock()
-	if fresh && a.Offset >= 0 {
+	if fresh {
 		// Outputs at or after the committed offset were written by an owner
 		// that never committed them (it crashed): the replay writes them
-		// again, perhaps cut into other files, so remove them first.
-		p.discardUncommitted(gctx, topic, a.ID, a.Offset)
+		// again, perhaps cut into other files, so remove them first. Without
+		// a committed offset the replay starts at the partition's first (or
+		// last) offset: outputs from there on are uncommitted too.
+		from := a.Offset
+		if from < 0 {
+			d := p.cfg.Dialer
+			if d == nil {
+				d = &kafka.Dialer{Timeout: 10 * time.Second}
+			}
+			if c, err := d.DialLeader(gctx, "tcp", p.cfg.Brokers[0], topic, a.ID); err != nil {
+				p.log.Warn("resolving the start offset failed; uncommitted outputs are not discarded", "topic", topic, "partition", a.ID, "err", errClass(err))
+			} else {
+				first, last, err := c.ReadOffsets()
+				c.Close()
+				switch {
+				case err != nil:
+					p.log.Warn("resolving the start offset failed; uncommitted outputs are not discarded", "topic", topic, "partition", a.ID, "err", errClass(err))
+				case start == kafka.LastOffset:
+					from = last
+				default:
+					from = first
+				}
+			}
+		}
+		if from >= 0 {
+			p.discardUncommitted(gctx, topic, a.ID, from)
+		}
 	}
 
 	r := kafka.NewReader(kafka.ReaderConfig{
