@@ -206,6 +206,11 @@ func detect(data []byte) string {
 		return fmtMLLP
 	case bytes.HasPrefix(b, []byte("MSH")) || bytes.HasPrefix(b, []byte("FHS")) || bytes.HasPrefix(b, []byte("BHS")):
 		return fmtHL7
+	case looksLikeSegment(b):
+		// HL7v2 segments without an MSH header: read as HL7v2 so the missing
+		// header is an error, never scrubbed as if it were prose (the text
+		// scrubber does not know that PID-5 is a name)
+		return fmtHL7
 	case b[0] == '{':
 		// one resource (possibly pretty-printed), or NDJSON: several lines each a resource
 		if _, err := fhir.Parse(b); err == nil {
@@ -326,6 +331,41 @@ func (r *deidRun) fhirDoc(name string, line int, data []byte, out *bufio.Writer)
 	out.WriteByte('\n')
 	r.tick(name)
 	return true
+}
+
+// looksLikeSegment reports whether b starts like ER7 segments: a line of
+// three upper-case letters or digits followed by "|", or two such lines with
+// the same other delimiter ("PID#1", "PV1#…"), so that prose such as
+// "CBC: normal" stays text.
+func looksLikeSegment(b []byte) bool {
+	d, ok := segmentDelim(b)
+	if !ok {
+		return false
+	}
+	if d == '|' {
+		return true
+	}
+	nl := bytes.IndexAny(b, "\r\n")
+	if nl < 0 {
+		return false
+	}
+	d2, ok := segmentDelim(bytes.TrimLeft(b[nl:], "\r\n"))
+	return ok && d2 == d
+}
+
+// segmentDelim returns the delimiter after a three-character segment name at
+// the start of b.
+func segmentDelim(b []byte) (byte, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	for _, c := range b[:3] {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return 0, false
+		}
+	}
+	c := b[3]
+	return c, c > ' ' && c < 0x7f && !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9')
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -142,3 +142,22 @@ func TestDeidCommandFilesAndErrors(t *testing.T) {
 		t.Fatal("report leaks PHI")
 	}
 }
+
+// TestDeidCommandHeaderlessSegments: HL7v2 segments without an MSH header are
+// an error in auto mode, never scrubbed as prose (which would keep PID-5).
+func TestDeidCommandHeaderlessSegments(t *testing.T) {
+	key := writeKey(t, t.TempDir(), 0o600)
+	in := "PID|1||MRN4242^^^H^MR||" + phiName + "^ZYXWVUT||19610704|F\rPV1|1|I\r"
+	code, out, errs := run([]string{"deid", "--key-file", key}, in)
+	if code != exitFail || out != "" || !strings.Contains(errs, "MSH") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if strings.Contains(strings.ToUpper(out+errs), phiName) {
+		t.Fatal("PHI in output or error")
+	}
+	// prose that merely starts with a capitalised word is still text
+	if detect([]byte("The patient was seen.")) != fmtText || detect([]byte("PID|1")) != fmtHL7 ||
+		detect([]byte("CBC: normal\nWBC 5.1")) != fmtText || detect([]byte("PID#1\rPV1#1")) != fmtHL7 {
+		t.Fatal("detection")
+	}
+}
