@@ -12,7 +12,7 @@ FUZZTIME ?= 10s
 FUZZTIME_LONG ?= 3m
 TEST_TIMEOUT ?= 25m
 
-.PHONY: all build run test test-unit test-long fuzz fuzz-long lint bench bench-quick minio clean
+.PHONY: all build run test test-unit test-race test-long fuzz fuzz-long lint bench bench-quick minio clean
 
 all: build
 
@@ -37,9 +37,14 @@ test: lint minio
 test-unit:
 	$(GO) test -count=1 ./...
 
-## test-long: soak, crash and long fuzz runs.
+## test-race: every test under the race detector.
+test-race: minio
+	SAFEHARBOR_MINIO_BIN=$(MINIO_BIN) SAFEHARBOR_REQUIRE_MINIO=1 $(GO) test -race -count=1 -timeout 40m ./...
+
+## test-long: soak, crash and long fuzz runs, and the race detector.
 test-long: minio
 	SAFEHARBOR_MINIO_BIN=$(MINIO_BIN) SAFEHARBOR_REQUIRE_MINIO=1 SAFEHARBOR_LONG=1 $(GO) test -count=1 -timeout 120m ./...
+	$(MAKE) test-race
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME_LONG)
 
 ## fuzz: run every fuzz target for FUZZTIME each.
