@@ -469,7 +469,7 @@ func TestStoreLog(t *testing.T) {
 		t.Fatalf("name %s", wantNames[3])
 	}
 	for _, n := range wantNames {
-		o, ok := ms.opts[n]
+		o, ok := ms.Opts[n]
 		if !ok {
 			t.Fatalf("missing object %s", n)
 		}
@@ -477,7 +477,7 @@ func TestStoreLog(t *testing.T) {
 			t.Fatalf("%s retain until %v", n, o.RetainUntil)
 		}
 	}
-	if _, ok := ms.objs[CheckpointObject]; !ok {
+	if _, ok := ms.Objs[CheckpointObject]; !ok {
 		t.Fatal("no checkpoint object")
 	}
 	l.Close()
@@ -494,13 +494,13 @@ func TestStoreLog(t *testing.T) {
 		t.Fatalf("show:\n%s", show.String())
 	}
 	snapshot := map[string][]byte{}
-	for k, v := range ms.objs {
+	for k, v := range ms.Objs {
 		snapshot[k] = v
 	}
 	restore := func() {
-		ms.objs = map[string][]byte{}
+		ms.Objs = map[string][]byte{}
 		for k, v := range snapshot {
-			ms.objs[k] = v
+			ms.Objs[k] = v
 		}
 	}
 	tamper := []struct {
@@ -509,18 +509,18 @@ func TestStoreLog(t *testing.T) {
 		kind Kind
 		src  string
 	}{
-		{"delete middle object", func() { delete(ms.objs, BatchObjectName(2, 2)) }, KindDeleted, BatchObjectName(3, 3)},
-		{"delete tail object", func() { delete(ms.objs, BatchObjectName(7, 7)) }, KindTruncated, BatchObjectName(4, 6)},
+		{"delete middle object", func() { delete(ms.Objs, BatchObjectName(2, 2)) }, KindDeleted, BatchObjectName(3, 3)},
+		{"delete tail object", func() { delete(ms.Objs, BatchObjectName(7, 7)) }, KindTruncated, BatchObjectName(4, 6)},
 		{"edit object", func() {
 			n := BatchObjectName(4, 6)
-			ms.objs[n] = bytes.Replace(ms.objs[n], []byte("PSN-0005"), []byte("PSN-0050"), 1)
+			ms.Objs[n] = bytes.Replace(ms.Objs[n], []byte("PSN-0005"), []byte("PSN-0050"), 1)
 		}, KindEdited, BatchObjectName(4, 6)},
 		{"rename object", func() {
-			ms.objs[BatchObjectName(2, 3)] = ms.objs[BatchObjectName(2, 2)]
-			delete(ms.objs, BatchObjectName(2, 2))
+			ms.Objs[BatchObjectName(2, 3)] = ms.Objs[BatchObjectName(2, 2)]
+			delete(ms.Objs, BatchObjectName(2, 2))
 		}, KindEdited, BatchObjectName(2, 3)},
-		{"stray object", func() { ms.objs["audit/notes.txt"] = []byte("x") }, KindUnparseable, "audit/notes.txt"},
-		{"delete checkpoint", func() { delete(ms.objs, CheckpointObject) }, KindBadCheckpoint, CheckpointObject},
+		{"stray object", func() { ms.Objs["audit/notes.txt"] = []byte("x") }, KindUnparseable, "audit/notes.txt"},
+		{"delete checkpoint", func() { delete(ms.Objs, CheckpointObject) }, KindBadCheckpoint, CheckpointObject},
 	}
 	for _, c := range tamper {
 		t.Run(c.name, func(t *testing.T) {

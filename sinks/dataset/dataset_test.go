@@ -150,10 +150,10 @@ func TestRoundTripEveryTypeAndNulls(t *testing.T) {
 	if d := res.Durable[SourcePartition{"adt-feed", 3}]; d != 1049 {
 		t.Fatalf("durable %d", d)
 	}
-	if ms.opts[want].Metadata["safeharbor-rules-version"] != "rules-2026.05.1" {
-		t.Fatalf("object metadata %v", ms.opts[want].Metadata)
+	if ms.Opts[want].Metadata["safeharbor-rules-version"] != "rules-2026.05.1" {
+		t.Fatalf("object metadata %v", ms.Opts[want].Metadata)
 	}
-	rb := readParquet(t, ms.objs[want])
+	rb := readParquet(t, ms.Objs[want])
 	if rb.rows != n {
 		t.Fatalf("%d rows", rb.rows)
 	}
@@ -184,7 +184,7 @@ func TestRoundTripEveryTypeAndNulls(t *testing.T) {
 			t.Errorf("metadata %s = %q, want %q", k, rb.kv[k], v)
 		}
 	}
-	if !bytes.Contains(ms.objs[want], []byte("PAR1")) {
+	if !bytes.Contains(ms.Objs[want], []byte("PAR1")) {
 		t.Fatal("not parquet")
 	}
 }
@@ -215,7 +215,7 @@ func TestYearPartitionsAndDurableOffsets(t *testing.T) {
 	if res.Durable[sp] != 5 {
 		t.Fatalf("durable after flush %d", res.Durable[sp])
 	}
-	names := ms.names()
+	names := ms.Names()
 	want := []string{
 		"dataset=encounters/year=2025/part-adt-0-00000000000000000000-00000000000000000002.parquet",
 		"dataset=encounters/year=2025/part-adt-0-00000000000000000004-00000000000000000005.parquet",
@@ -250,24 +250,24 @@ func TestReplayOverwritesSameObject(t *testing.T) {
 		if _, err := w.Close(ctx); err != nil {
 			t.Fatal(err)
 		}
-		return ms.names()
+		return ms.Names()
 	}
 	first := write()
 	snapshot := map[string][]byte{}
 	for _, n := range first {
-		snapshot[n] = ms.objs[n]
+		snapshot[n] = ms.Objs[n]
 	}
 	second := write()
 	if len(first) != 3 || strings.Join(first, ",") != strings.Join(second, ",") {
 		t.Fatalf("replay changed names:\n%v\n%v", first, second)
 	}
 	for _, n := range second {
-		if !bytes.Equal(snapshot[n], ms.objs[n]) {
+		if !bytes.Equal(snapshot[n], ms.Objs[n]) {
 			t.Fatalf("replay changed content of %s", n)
 		}
 	}
-	if ms.puts != 6 {
-		t.Fatalf("%d puts", ms.puts)
+	if ms.Puts != 6 {
+		t.Fatalf("%d puts", ms.Puts)
 	}
 }
 
@@ -278,17 +278,17 @@ func TestRollLimits(t *testing.T) {
 		for i := 0; i < 25; i++ {
 			w.Append(ctx, RowMeta{"a", 0, int64(i)}, row(i))
 		}
-		if ms.puts != 2 {
-			t.Fatalf("%d files after 25 rows with MaxRows 10", ms.puts)
+		if ms.Puts != 2 {
+			t.Fatalf("%d files after 25 rows with MaxRows 10", ms.Puts)
 		}
 		w.Flush(ctx)
-		for _, n := range ms.names() {
-			if r := readParquet(t, ms.objs[n]).rows; r > 10 {
+		for _, n := range ms.Names() {
+			if r := readParquet(t, ms.Objs[n]).rows; r > 10 {
 				t.Fatalf("%s has %d rows", n, r)
 			}
 		}
-		if ms.puts != 3 {
-			t.Fatalf("%d files", ms.puts)
+		if ms.Puts != 3 {
+			t.Fatalf("%d files", ms.Puts)
 		}
 	})
 	t.Run("bytes", func(t *testing.T) {
@@ -297,8 +297,8 @@ func TestRollLimits(t *testing.T) {
 		for i := 0; i < 100; i++ {
 			w.Append(ctx, RowMeta{"a", 0, int64(i)}, row(i))
 		}
-		if ms.puts < 5 || ms.puts > 20 {
-			t.Fatalf("%d files for ~100 rows of ~100 bytes with MaxBytes 1000", ms.puts)
+		if ms.Puts < 5 || ms.Puts > 20 {
+			t.Fatalf("%d files for ~100 rows of ~100 bytes with MaxBytes 1000", ms.Puts)
 		}
 	})
 	t.Run("age", func(t *testing.T) {
@@ -321,8 +321,8 @@ func TestRollLimits(t *testing.T) {
 			}
 			w.Append(ctx, RowMeta{"a", 0, int64(i)}, row(i))
 		}
-		if ms.puts != 2 {
-			t.Fatalf("%d files; want an age roll during appends", ms.puts)
+		if ms.Puts != 2 {
+			t.Fatalf("%d files; want an age roll during appends", ms.Puts)
 		}
 	})
 }
@@ -366,7 +366,7 @@ func TestRowErrorsNeverEchoValues(t *testing.T) {
 	if err != nil || len(res.Files) != 1 {
 		t.Fatal(err)
 	}
-	rb := readParquet(t, ms.objs[res.Files[0].Object])
+	rb := readParquet(t, ms.Objs[res.Files[0].Object])
 	if rb.rows != 2 || rb.cols["patient_pseudonym"][1] != "PSN-00006" || rb.cols[ColOffset][1] != int64(6) {
 		t.Fatalf("read back %+v", rb.cols)
 	}
@@ -450,7 +450,7 @@ func TestTypedRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb := readParquet(t, ms.objs[res.Files[0].Object])
+	rb := readParquet(t, ms.Objs[res.Files[0].Object])
 	if rb.rows != 2 || rb.cols["age"][1] != int64(5) || rb.cols["score"][0] != 1.5 || rb.cols["zip3"][0] != nil ||
 		!rb.cols["admitted"][0].(time.Time).Equal(time.Date(2026, 1, 2, 3, 4, 5, 6_000_000, time.UTC)) {
 		t.Fatalf("read back %+v", rb.cols)
@@ -473,11 +473,11 @@ func TestBackgroundMatchesSynchronous(t *testing.T) {
 	}
 	syncStore, bgStore := newMemStore(), newMemStore()
 	rs, rb := write(0, syncStore), write(2, bgStore)
-	if strings.Join(syncStore.names(), ",") != strings.Join(bgStore.names(), ",") || len(syncStore.names()) < 15 {
-		t.Fatalf("object sets differ: %d vs %d", len(syncStore.names()), len(bgStore.names()))
+	if strings.Join(syncStore.Names(), ",") != strings.Join(bgStore.Names(), ",") || len(syncStore.Names()) < 15 {
+		t.Fatalf("object sets differ: %d vs %d", len(syncStore.Names()), len(bgStore.Names()))
 	}
-	for _, n := range syncStore.names() {
-		if !bytes.Equal(syncStore.objs[n], bgStore.objs[n]) {
+	for _, n := range syncStore.Names() {
+		if !bytes.Equal(syncStore.Objs[n], bgStore.Objs[n]) {
 			t.Fatalf("%s differs", n)
 		}
 	}
@@ -520,8 +520,8 @@ func TestBackgroundPutFailure(t *testing.T) {
 	if res.Durable[sp] != last {
 		t.Fatalf("durable %d, want %d (files %+v)", res.Durable[sp], last, res.Files)
 	}
-	for _, n := range fs.names() {
-		readParquet(t, fs.objs[n])
+	for _, n := range fs.Names() {
+		readParquet(t, fs.Objs[n])
 	}
 }
 
@@ -566,12 +566,6 @@ func TestConfigAndSchemaValidation(t *testing.T) {
 	if _, err := ParseColType("decimal"); err == nil {
 		t.Error("unknown type parsed")
 	}
-}
-
-func (m *memStore) names() []string {
-	var out []string
-	m.List(ctx, "", func(in store.Info) error { out = append(out, in.Name); return nil })
-	return out
 }
 
 // discardStore counts bytes and drops them.
@@ -700,8 +694,8 @@ func TestRowsPerMessage(t *testing.T) {
 		}
 		files := map[string]int{}
 		total := 0
-		for _, n := range ms.names() {
-			rb := readParquet(t, ms.objs[n])
+		for _, n := range ms.Names() {
+			rb := readParquet(t, ms.Objs[n])
 			files[n] = rb.rows
 			total += rb.rows
 			offs := map[any]bool{}
@@ -745,16 +739,16 @@ func TestDiscardFrom(t *testing.T) {
 	if _, err := w.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	before := len(ms.names())
+	before := len(ms.Names())
 	gone, err := DiscardFrom(ctx, ms, "encounters", "oru", 0, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(gone) != 2 || len(ms.names()) != before-2 {
+	if len(gone) != 2 || len(ms.Names()) != before-2 {
 		t.Fatalf("deleted %v of %d files", gone, before)
 	}
 	kept, other := 0, 0
-	for _, n := range ms.names() {
+	for _, n := range ms.Names() {
 		switch {
 		case strings.Contains(n, "/part-oru-0-0"): // topic oru, partition 0
 			kept++

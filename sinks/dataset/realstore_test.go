@@ -164,7 +164,7 @@ func TestDuckDBReadsDataset(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for name, data := range ms.objs {
+	for name, data := range ms.Objs {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		os.MkdirAll(filepath.Dir(p), 0o700)
 		os.WriteFile(p, data, 0o600)
