@@ -169,7 +169,8 @@ type Pipeline struct {
 	reloadMu sync.Mutex // serializes ReloadRules
 
 	ckMu         sync.Mutex
-	rejectWarned sync.Map // dataset name -> true once a rejection was logged at warn
+	handMu       sync.RWMutex // held for reading while a record is handed to the sinks; a checkpoint holds it from snapshot to flush
+	rejectWarned sync.Map     // dataset name -> true once a rejection was logged at warn
 	joined       atomic.Bool
 	stopping     atomic.Bool
 	running      atomic.Bool
@@ -533,6 +534,8 @@ func (p *Pipeline) groupLoop(ctx context.Context, cg *kafka.ConsumerGroup) {
 			if ctx.Err() != nil || errors.Is(err, kafka.ErrGroupClosed) {
 				return
 			}
+			// cannot join the group (the broker is away): not ready
+			p.sinkFail("kafka-group", errors.New(errClass(err)))
 			p.log.Warn("consumer group", "group", p.cfg.GroupID, "err", err.Error())
 			select {
 			case <-ctx.Done():
@@ -541,6 +544,7 @@ func (p *Pipeline) groupLoop(ctx context.Context, cg *kafka.ConsumerGroup) {
 			}
 			continue
 		}
+		p.sinkOK("kafka-group")
 		p.joined.Store(true)
 		if p.Ready() {
 			p.m.Ready.Set(1)
@@ -606,7 +610,15 @@ func (p *Pipeline) consume(gctx context.Context, gen *kafka.Generation, topic st
 		}
 	}
 
+	// kafka-go retries failed fetches inside the Reader and reports them
+	// only to its ErrorLogger: that is where a broker outage shows
+	var fetchErr atomic.Bool
+	var lastFetchErr atomic.Int64 // unix nanos of the last reported fetch error
 	r := kafka.NewReader(kafka.ReaderConfig{
+		ErrorLogger: kafka.LoggerFunc(func(string, ...any) {
+			lastFetchErr.Store(time.Now().UnixNano())
+			fetchErr.Store(true)
+		}),
 		Brokers:        p.cfg.Brokers,
 		Dialer:         p.cfg.Dialer,
 		Topic:          topic,
@@ -626,13 +638,52 @@ func (p *Pipeline) consume(gctx context.Context, gen *kafka.Generation, topic st
 	go p.sequence(ps, ordered, seqDone)
 	p.log.Debug("partition assigned", "topic", topic, "partition", a.ID, "start", start, "generation", gen.ID)
 	pstr := strconv.Itoa(a.ID)
+	// the input counts for readiness like a sink: a broker that cannot be
+	// read makes the process not ready until a fetch succeeds again
+	input := "kafka-input " + topic + "/" + pstr
+	var inputMu sync.Mutex
+	inputFailing := false
+	setInput := func(failing bool) {
+		inputMu.Lock()
+		defer inputMu.Unlock()
+		if failing == inputFailing {
+			return
+		}
+		inputFailing = failing
+		if failing {
+			p.sinkFail(input, errors.New("fetch error"))
+		} else {
+			p.sinkOK(input)
+		}
+	}
+	defer setInput(false)
+	watchDone := make(chan struct{})
+	defer close(watchDone)
+	go func() {
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-watchDone:
+				return
+			case <-t.C:
+				if fetchErr.Swap(false) {
+					setInput(true)
+				} else if time.Since(time.Unix(0, lastFetchErr.Load())) > 3*time.Second {
+					// the Reader retries at least every second: quiet means recovered
+					setInput(false)
+				}
+			}
+		}
+	}()
 	for {
 		msg, err := r.FetchMessage(gctx)
 		if err != nil {
 			if gctx.Err() != nil {
 				break
 			}
-			p.log.Warn("fetch", "topic", topic, "partition", a.ID, "err", err.Error())
+			setInput(true)
+			p.log.Warn("fetch", "topic", topic, "partition", a.ID, "err", errClass(err))
 			select {
 			case <-gctx.Done():
 			case <-time.After(500 * time.Millisecond):
@@ -672,7 +723,11 @@ func (p *Pipeline) sequence(ps *partState, ordered <-chan *job, done chan<- stru
 	defer close(done)
 	for j := range ordered {
 		<-j.done
+		// a checkpoint's snapshot and flush must not see records handed
+		// meanwhile (they would be stored without being committed)
+		p.handMu.RLock()
 		err := p.hand(ps, j)
+		p.handMu.RUnlock()
 		j.gen.release()
 		if err != nil {
 			// Hard stop: drop the rest (not committed, replayed later).
@@ -867,6 +922,26 @@ func (p *Pipeline) flushAll(ctx context.Context) error {
 	return nil
 }
 
+// pauseHandoff takes handMu for writing, giving up when ctx ends (a
+// sequencer may be retrying a failing sink while it holds the read lock).
+func (p *Pipeline) pauseHandoff(ctx context.Context) error {
+	acquired := make(chan struct{})
+	go func() {
+		p.handMu.Lock()
+		close(acquired)
+	}()
+	select {
+	case <-acquired:
+		return nil
+	case <-ctx.Done():
+		go func() {
+			<-acquired
+			p.handMu.Unlock()
+		}()
+		return ctx.Err()
+	}
+}
+
 // checkpoint flushes every sink and then commits, per owned partition, the
 // offset after the last record handed before the flush began.
 func (p *Pipeline) checkpoint(ctx context.Context) error {
@@ -880,6 +955,23 @@ func (p *Pipeline) checkpoint(ctx context.Context) error {
 		lat    []int64
 	}
 	var snaps []snap
+	// Hand-off to the sinks pauses from the snapshot until the flush is
+	// done, so every stored vault segment and Parquet file ends at or before
+	// the offsets committed below: a crash then leaves only whole segments
+	// and files after the commit, which the next owner deletes before it
+	// replays (discardUncommitted). Without the pause a segment could hold
+	// both committed and uncommitted records and be stored twice.
+	if err := p.pauseHandoff(ctx); err != nil {
+		return err
+	}
+	handPaused := true
+	resume := func() {
+		if handPaused {
+			handPaused = false
+			p.handMu.Unlock()
+		}
+	}
+	defer resume()
 	p.mu.Lock()
 	for _, ps := range p.parts {
 		if ps.owner != nil {
@@ -907,6 +999,7 @@ func (p *Pipeline) checkpoint(ctx context.Context) error {
 		restore()
 		return err
 	}
+	resume()
 	defer p.retire(ctx, old)
 	byGen := map[*kafka.Generation]map[string]map[int]int64{}
 	var commit []snap

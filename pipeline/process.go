@@ -76,6 +76,7 @@ const (
 	ClassEmpty           = "empty"
 	ClassUnknownFormat   = "unknown_format"
 	ClassHL7Parse        = "hl7_parse"
+	ClassHL7NoType       = "hl7_no_message_type"
 	ClassFHIRParse       = "fhir_parse"
 	ClassDeid            = "deid"
 	ClassFHIRUnsupported = "fhir_unsupported"
@@ -178,6 +179,11 @@ func (w *worker) process(j *job) {
 		err := m.Reset(payload)
 		if err != nil {
 			j.class = ClassHL7Parse
+			return
+		}
+		if typ, _ := m.Type(); typ == "" {
+			// no MSH-9: a cut or empty header; nothing could route it
+			j.class = ClassHL7NoType
 			return
 		}
 		res, err := w.deid.HL7(m, &w.rep)

@@ -75,6 +75,9 @@ func TestBrokerLoss(t *testing.T) {
 	if len(offs) != len(tr.msgs) || dup != 0 || len(dlq) != 0 {
 		t.Fatalf("vault: %d distinct offsets (%d duplicated), %d DLQ; want %d, 0, 0", len(offs), dup, len(dlq), len(tr.msgs))
 	}
+	if notReady != outages {
+		t.Fatalf("/readyz reported not ready in %d of %d broker outages", notReady, outages)
+	}
 	t.Logf("RESULT brokerloss: outages=%d records=%d vault_offsets=%d lost=0 duplicates=%d not_ready_during_outage=%d/%d",
 		outages, len(tr.msgs), len(offs), dup, notReady, outages)
 }

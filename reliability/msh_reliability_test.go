@@ -1,22 +1,16 @@
 package reliability
 
 import (
-	"os"
 	"testing"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 )
 
-// TestHeaderOnlyMSHIsPoison documents a known gap: an ER7 record cut right
-// after the encoding characters ("MSH|^~\&|", no MSH-9 message type, no
-// MSH-10 control id) is accepted as a valid message and vaulted under
-// segments/ with an empty type instead of going to the DLQ. It fails today,
-// so it runs only with SAFEHARBOR_KNOWN_BUGS=1.
+// TestHeaderOnlyMSHIsPoison: an ER7 record cut right after the encoding
+// characters ("MSH|^~\&|", no MSH-9 message type, no MSH-10 control id) goes
+// to the DLQ (class hl7_no_message_type), not to the vault as a message.
 func TestHeaderOnlyMSHIsPoison(t *testing.T) {
-	if os.Getenv("SAFEHARBOR_KNOWN_BUGS") != "1" {
-		t.Skip("known gap (header-only MSH accepted as valid); set SAFEHARBOR_KNOWN_BUGS=1 to run")
-	}
 	const parts = 1
 	c := bigBroker(t, parts, 0, "")
 	defer c.Close()
