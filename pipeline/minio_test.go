@@ -38,9 +38,15 @@ func TestMinIOOutage(t *testing.T) {
 	srv.Stop()
 	e.produce(tHL7, hl7s[300:])
 	waitFor(t, 60*time.Second, "not ready while MinIO is down", func() bool { return !p.Ready() })
-	time.Sleep(2 * time.Second)
-	if c := sumCommitted(e.groupOffsets(tHL7, parts)); c != 300 {
-		t.Fatalf("committed %d offsets while the sinks were down, want 300", c)
+	// MinIO stays down for 30 s: all that time nothing is committed and the
+	// pipeline reports not ready, retrying with backoff
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(time.Second) {
+		if p.Ready() {
+			t.Fatal("ready while MinIO is down")
+		}
+		if c := sumCommitted(e.groupOffsets(tHL7, parts)); c != 300 {
+			t.Fatalf("committed %d offsets while the sinks were down, want 300", c)
+		}
 	}
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)

@@ -152,6 +152,7 @@ type Pipeline struct {
 	topics   []string
 	jobs     chan *job
 	kick     chan struct{}
+	lastKick atomic.Int64 // unix nanos of the last caught-up kick
 	hardCtx  context.Context
 	hardStop context.CancelFunc
 
@@ -729,6 +730,12 @@ func (p *Pipeline) sequence(ps *partState, ordered <-chan *job, done chan<- stru
 		err := p.hand(ps, j)
 		p.handMu.RUnlock()
 		j.gen.release()
+		if err == nil && j.msg.Offset+1 >= j.msg.HighWaterMark {
+			// caught up with the partition: commit now rather than at the
+			// next tick (at most every 200 ms), so a stream that pauses is
+			// committed, and its latency measured, without waiting
+			p.kickCaughtUp()
+		}
 		if err != nil {
 			// Hard stop: drop the rest (not committed, replayed later).
 			for j := range ordered {
@@ -862,6 +869,16 @@ func (p *Pipeline) hand(ps *partState, j *job) error {
 	ps.lat = append(ps.lat, msg.Time.UnixNano())
 	ps.mu.Unlock()
 	return nil
+}
+
+// kickCaughtUp asks for an early checkpoint, at most one per 200 ms.
+func (p *Pipeline) kickCaughtUp() {
+	now := time.Now().UnixNano()
+	last := p.lastKick.Load()
+	if now-last < int64(200*time.Millisecond) || !p.lastKick.CompareAndSwap(last, now) {
+		return
+	}
+	p.kickCheckpoint()
 }
 
 func (p *Pipeline) kickCheckpoint() {
