@@ -147,14 +147,15 @@ type Pipeline struct {
 	log *slog.Logger
 	m   *Metrics
 
-	vw       *vault.Writer
-	out      *outbox
-	topics   []string
-	jobs     chan *job
-	kick     chan struct{}
-	lastKick atomic.Int64 // unix nanos of the last caught-up kick
-	hardCtx  context.Context
-	hardStop context.CancelFunc
+	vw          *vault.Writer
+	out         *outbox
+	topics      []string
+	jobs        chan *job
+	kick        chan struct{}
+	lastKick    atomic.Int64 // unix nanos of the last caught-up kick
+	kickPending atomic.Bool  // a deferred caught-up kick is scheduled
+	hardCtx     context.Context
+	hardStop    context.CancelFunc
 
 	mu      sync.Mutex
 	parts   map[string]*partState
@@ -872,13 +873,25 @@ func (p *Pipeline) hand(ps *partState, j *job) error {
 }
 
 // kickCaughtUp asks for an early checkpoint, at most one per 200 ms.
+// A kick inside the 200 ms window is deferred to its end, not dropped: the
+// last records of a burst are committed right after it too.
 func (p *Pipeline) kickCaughtUp() {
+	const gap = int64(200 * time.Millisecond)
 	now := time.Now().UnixNano()
 	last := p.lastKick.Load()
-	if now-last < int64(200*time.Millisecond) || !p.lastKick.CompareAndSwap(last, now) {
+	if now-last >= gap {
+		if p.lastKick.CompareAndSwap(last, now) {
+			p.kickCheckpoint()
+		}
 		return
 	}
-	p.kickCheckpoint()
+	if p.kickPending.CompareAndSwap(false, true) {
+		time.AfterFunc(time.Duration(last+gap-now), func() {
+			p.kickPending.Store(false)
+			p.lastKick.Store(time.Now().UnixNano())
+			p.kickCheckpoint() // a non-blocking send: harmless once stopped
+		})
+	}
 }
 
 func (p *Pipeline) kickCheckpoint() {
