@@ -566,14 +566,6 @@ func (w *hl7Work) ei(dst, v []byte, sep byte) []byte {
 	return dst
 }
 
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
-}
 
 // dates reduces every date in the field to its year (or shifts it). A value
 // in a date field that is not a date is removed: it may be anything. A birth

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -80,7 +82,7 @@ func (o *outbox) flush(ctx context.Context) error {
 		o.mu.Lock()
 		o.msgs = append(batch, o.msgs...)
 		o.mu.Unlock()
-		return err
+		return kafkaWriteError(err)
 	}
 	counts := map[string]int64{}
 	for i := range batch {
@@ -132,4 +134,26 @@ func dlqNotice(topic string, msg *kafka.Message, j *job) kafka.Message {
 	})
 	return kafka.Message{Topic: topic, Key: []byte(msg.Topic + "/" + strconv.Itoa(msg.Partition)), Value: b,
 		Headers: []kafka.Header{sourceHeader(msg)}}
+}
+
+// kafkaWriteError reduces a producer error to its class: the de-identified
+// records are not PHI, but a write error is logged and kept no closer to
+// message content than a Kafka error title, a count or a Go type.
+func kafkaWriteError(err error) error {
+	var ke kafka.Error
+	var we kafka.WriteErrors
+	switch {
+	case errors.As(err, &we):
+		for _, e := range we {
+			if e != nil && errors.As(e, &ke) {
+				return fmt.Errorf("output topic: %d of %d writes failed (%s)", we.Count(), len(we), ke.Title())
+			}
+		}
+		return fmt.Errorf("output topic: %d of %d writes failed", we.Count(), len(we))
+	case errors.As(err, &ke):
+		return fmt.Errorf("output topic: %s", ke.Title())
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return fmt.Errorf("output topic: %w", err)
+	}
+	return fmt.Errorf("output topic: write failed (%T)", err)
 }
