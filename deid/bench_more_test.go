@@ -85,30 +85,8 @@ func sizeLabel(n int) string {
 func BenchmarkHL7Size(b *testing.B) {
 	for _, size := range deidSizes {
 		b.Run("size="+sizeLabel(size), func(b *testing.B) {
-			e := newEngine(b)
-			g := synth.New(1, synth.Options{Patients: 100, PHIDensity: 1, TargetSize: size})
-			n := max(2, min(32, (4<<20)/size))
-			msgs := make([][]byte, n)
-			total := 0
-			for i := range msgs {
-				msgs[i] = g.HL7Type("ORU_R01")
-				total += len(msgs[i])
-			}
-			var m hl7.Message
-			var rep Report
-			b.SetBytes(int64(total / n))
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if err := m.Reset(msgs[i%n]); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := e.HL7(&m, &rep); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
+			opts := synth.Options{Patients: 100, PHIDensity: 1, TargetSize: size}
+			benchHL7(b, opts, "ORU_R01", max(2, min(32, (4<<20)/size)))
 		})
 	}
 }

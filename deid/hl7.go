@@ -566,7 +566,6 @@ func (w *hl7Work) ei(dst, v []byte, sep byte) []byte {
 	return dst
 }
 
-
 // dates reduces every date in the field to its year (or shifts it). A value
 // in a date field that is not a date is removed: it may be anything. A birth
 // date of someone 90 or older is removed entirely.
