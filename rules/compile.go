@@ -83,8 +83,8 @@ type dataset struct {
 	format  format
 	segment string    // unitSegment
 	each    *fhirPath // unitResource (no steps) and unitFHIRPath
-	when    *vm.Program
-	where   *vm.Program
+	when    *predicate
+	where   *predicate
 	cols    []*column
 	// types, when non-nil, lists the only msg.type values for which when
 	// can be true (from a top-level msg.type == "X" or msg.type in [...]
@@ -100,16 +100,16 @@ type column struct {
 	refs     []int // path indexes the expression reads
 	fromPos  Pos
 	progKind reflect.Kind
-	get      func(*env) any // a bare variable, read without the VM
+	get      func(*env) Value // a bare variable, read without the VM
 	// native, when set, computes the column without the VM:
 	// fn(field(path nativeArg)) for a one-function-of-one-path expression
-	native    func(e *Evaluator, k int) any
+	native    func(e *Evaluator, k int) Value
 	nativeArg int
 }
 
 type dropRule struct {
 	name string
-	when *vm.Program
+	when *predicate
 }
 
 // pathRef is one path read by a rules file: HL7 or FHIR, and for FHIR
@@ -212,7 +212,7 @@ func Compile(src []byte, filename string) (s *Set, err error) {
 	for _, rd := range rf.drops {
 		d := &dropRule{name: rd.name.text}
 		ctx := &dataset{unit: unitMessage, format: fmtAny}
-		d.when = c.expr(rd.when, ctx, kindBool, false, nil)
+		d.when = newPredicate(c.expr(rd.when, ctx, kindBool, false, nil))
 		c.set.drops = append(c.set.drops, d)
 	}
 	if len(c.errs) > 0 {
@@ -287,7 +287,7 @@ func (c *compiler) dataset(rd rawDataset) {
 		}
 	}
 	if rd.when.exists {
-		d.when = c.expr(rd.when, &dataset{unit: unitMessage, format: d.format, each: d.each}, kindBool, false, nil)
+		d.when = newPredicate(c.expr(rd.when, &dataset{unit: unitMessage, format: d.format, each: d.each}, kindBool, false, nil))
 		if tree, err := parser.Parse(rd.when.text); err == nil {
 			d.types = typeFilter(tree.Node)
 		}
@@ -296,7 +296,7 @@ func (c *compiler) dataset(rd rawDataset) {
 		if d.unit == unitMessage {
 			c.errorf(rd.where.pos, "where filters rows of a segment or FHIR each; use when for whole messages")
 		}
-		d.where = c.expr(rd.where, d, kindBool, false, nil)
+		d.where = newPredicate(c.expr(rd.where, d, kindBool, false, nil))
 	}
 	cnames := map[string]bool{}
 	for _, rc := range rd.columns {
@@ -818,22 +818,22 @@ func isMsgType(n ast.Node) bool {
 }
 
 // envGetters read the plain variables a column may name directly.
-var envGetters = map[string]func(*env) any{
-	"pseudonym":        func(e *env) any { return e.Pseudonym },
-	"format":           func(e *env) any { return e.Format },
-	"resourceType":     func(e *env) any { return e.ResourceType },
-	"msg.type":         func(e *env) any { return e.Msg.Type },
-	"msg.event":        func(e *env) any { return e.Msg.Event },
-	"msg.structure":    func(e *env) any { return e.Msg.Structure },
-	"msg.version":      func(e *env) any { return e.Msg.Version },
-	"msg.age_category": func(e *env) any { return e.Msg.AgeCategory },
-	"msg.over90":       func(e *env) any { return e.Msg.Over90 },
-	"msg.format":       func(e *env) any { return e.Msg.Format },
+var envGetters = map[string]func(*env) Value{
+	"pseudonym":        func(e *env) Value { return StringValue(e.Pseudonym) },
+	"format":           func(e *env) Value { return StringValue(e.Format) },
+	"resourceType":     func(e *env) Value { return StringValue(e.ResourceType) },
+	"msg.type":         func(e *env) Value { return StringValue(e.Msg.Type) },
+	"msg.event":        func(e *env) Value { return StringValue(e.Msg.Event) },
+	"msg.structure":    func(e *env) Value { return StringValue(e.Msg.Structure) },
+	"msg.version":      func(e *env) Value { return StringValue(e.Msg.Version) },
+	"msg.age_category": func(e *env) Value { return StringValue(e.Msg.AgeCategory) },
+	"msg.over90":       func(e *env) Value { return BoolValue(e.Msg.Over90) },
+	"msg.format":       func(e *env) Value { return StringValue(e.Msg.Format) },
 }
 
 // nativeColumn recognizes fn(field("P")) and field("P") column expressions
 // (after index patching) and returns a VM-free evaluator for them.
-func nativeColumn(n ast.Node) (func(e *Evaluator, k int) any, int) {
+func nativeColumn(n ast.Node) (func(e *Evaluator, k int) Value, int) {
 	idx := func(n ast.Node, name string) (int, bool) {
 		call, ok := n.(*ast.CallNode)
 		if !ok || len(call.Arguments) != 1 {
@@ -847,10 +847,10 @@ func nativeColumn(n ast.Node) (func(e *Evaluator, k int) any, int) {
 		return in.Value, ok
 	}
 	if k, ok := idx(n, "__field"); ok {
-		return func(e *Evaluator, k int) any { return e.value(k) }, k
+		return func(e *Evaluator, k int) Value { return StringValue(e.value(k)) }, k
 	}
 	if k, ok := idx(n, "__code"); ok {
-		return func(e *Evaluator, k int) any { return e.code(k) }, k
+		return func(e *Evaluator, k int) Value { return StringValue(e.code(k)) }, k
 	}
 	call, ok := n.(*ast.CallNode)
 	if !ok || len(call.Arguments) != 1 {
@@ -866,11 +866,11 @@ func nativeColumn(n ast.Node) (func(e *Evaluator, k int) any, int) {
 	}
 	switch id.Value {
 	case "number":
-		return func(e *Evaluator, k int) any { return number(e.value(k)) }, k
+		return func(e *Evaluator, k int) Value { return Float64Value(number(e.value(k))) }, k
 	case "year":
-		return func(e *Evaluator, k int) any { return year(e.value(k)) }, k
+		return func(e *Evaluator, k int) Value { return fromInt(year(e.value(k))) }, k
 	case "zip3":
-		return func(e *Evaluator, k int) any { return zip3(e.value(k)) }, k
+		return func(e *Evaluator, k int) Value { return StringValue(zip3(e.value(k))) }, k
 	}
 	return nil, 0
 }

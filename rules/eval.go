@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -41,9 +42,11 @@ type Evaluator struct {
 	valGen []uint32
 	vals   []string
 
+	// out receives the rows and the text read from the message
+	out *Rows
+	// own backs the EmitFunc entry points
+	own Rows
 	row []any
-	// trace, when set, is called for every column evaluated (explain).
-	trace func(dataset, column int, value any)
 }
 
 // NewEvaluator returns an evaluator for one worker.
@@ -77,20 +80,50 @@ type EmitFunc func(dataset int, row []any)
 // HL7 evaluates the rules over a de-identified HL7v2 message: if a drop
 // rule matches, nothing is emitted and its name is returned; otherwise
 // every matching dataset's rows are emitted. Errors name the dataset and
-// column, never message content.
+// column, never message content. HL7Rows is the allocation-free form.
 func (e *Evaluator) HL7(m *hl7.Message, res deid.Result, emit EmitFunc) (dropped string, err error) {
-	e.m, e.d, e.root, e.resources = m, m.Delims(), nil, e.resources[:0]
-	defer func() { e.m = nil }()
+	e.own.Reset()
+	if dropped, err = e.HL7Rows(m, res, &e.own); err != nil {
+		return dropped, err
+	}
+	e.emitOwn(emit)
+	return dropped, nil
+}
+
+// HL7Rows is HL7 appending the rows to out (which it does not reset): no
+// value is boxed and text is copied into out's arena, so the rows outlive
+// the message. On error, out may hold the rows of datasets evaluated before
+// the failing one.
+func (e *Evaluator) HL7Rows(m *hl7.Message, res deid.Result, out *Rows) (dropped string, err error) {
+	e.m, e.d, e.root, e.resources, e.out = m, m.Delims(), nil, e.resources[:0], out
+	defer func() { e.m, e.out = nil, nil }()
 	e.setMsgHL7(res)
-	return e.run(emit)
+	return e.run()
 }
 
 // FHIR evaluates the rules over a de-identified FHIR resource or Bundle
 // (each entry's resource is a candidate row for datasets whose each names
-// its type).
+// its type). FHIRRows is the allocation-free form.
 func (e *Evaluator) FHIR(v *fhir.Value, res deid.Result, emit EmitFunc) (dropped string, err error) {
-	e.m, e.root = nil, v
-	defer func() { e.root = nil; clear(e.resources); e.resources = e.resources[:0] }()
+	e.own.Reset()
+	if dropped, err = e.FHIRRows(v, res, &e.own); err != nil {
+		return dropped, err
+	}
+	e.emitOwn(emit)
+	return dropped, nil
+}
+
+// FHIRRows is FHIR appending the rows to out (which it does not reset).
+// String values alias the parsed resource's strings.
+func (e *Evaluator) FHIRRows(v *fhir.Value, res deid.Result, out *Rows) (dropped string, err error) {
+	e.m, e.root, e.out = nil, v, out
+	defer func() { e.root, e.out = nil, nil; clear(e.resources); e.resources = e.resources[:0] }()
+	e.setResources(v)
+	e.setMsgFHIR(res)
+	return e.run()
+}
+
+func (e *Evaluator) setResources(v *fhir.Value) {
 	e.resources = e.resources[:0]
 	if fhir.ResourceType(v) == "Bundle" {
 		fhir.BundleEntries(v, func(_ int, _ string, r *fhir.Value) bool {
@@ -100,21 +133,34 @@ func (e *Evaluator) FHIR(v *fhir.Value, res deid.Result, emit EmitFunc) (dropped
 	} else {
 		e.resources = append(e.resources, v)
 	}
-	e.setMsgFHIR(res)
-	return e.run(emit)
+}
+
+// emitOwn hands the rows of e.own to emit as boxed values.
+func (e *Evaluator) emitOwn(emit EmitFunc) {
+	if emit == nil {
+		return
+	}
+	for i := 0; i < e.own.Len(); i++ {
+		ds, vals := e.own.Row(i)
+		e.row = e.row[:0]
+		for _, v := range vals {
+			e.row = append(e.row, v.Any())
+		}
+		emit(ds, e.row)
+	}
 }
 
 func (e *Evaluator) setMsgHL7(res deid.Result) {
 	m := e.m
-	typ, ev := m.Type()
-	me := MsgEnv{Type: typ, Event: ev, Format: "hl7", Over90: res.Over90}
 	msh := m.Segment(0)
+	t := hl7.Nth(msh.Field(9), e.d.Repetition, 1)
+	me := MsgEnv{Type: e.text(hl7.Nth(t, e.d.Component, 1)), Event: e.text(hl7.Nth(t, e.d.Component, 2)), Format: "hl7", Over90: res.Over90}
 	n := e.set.needs
 	if n.structure {
 		me.Structure = e.text(hl7.Nth(hl7.Nth(msh.Field(9), e.d.Repetition, 1), e.d.Component, 3))
 	}
 	if n.version {
-		me.Version = m.Version()
+		me.Version = e.text(hl7.Nth(hl7.Nth(msh.Field(12), e.d.Repetition, 1), e.d.Component, 1))
 	}
 	if n.sending {
 		me.SendingApp = e.text(hl7.Nth(hl7.Nth(msh.Field(3), e.d.Repetition, 1), e.d.Component, 1))
@@ -159,11 +205,12 @@ func (e *Evaluator) setMsgFHIR(res deid.Result) {
 	e.env.Format, e.env.ResourceType, e.env.Pseudonym = "fhir", rt, res.Pseudonym
 }
 
+// text decodes an HL7 value into the output arena.
 func (e *Evaluator) text(raw []byte) string {
 	if len(raw) == 0 {
 		return ""
 	}
-	return e.m.Unescape(raw)
+	return e.out.text(&e.d, raw)
 }
 
 // runErr reports a failed expression without its error text, which may
@@ -176,8 +223,11 @@ func (e *Evaluator) runErr(what string, err error) error {
 	return fmt.Errorf("rules %s: %s failed", e.set.version, what)
 }
 
-func (e *Evaluator) pred(p *vm.Program) (bool, error) {
-	out, err := e.vm.Run(p, &e.env)
+func (e *Evaluator) pred(p *predicate) (bool, error) {
+	if p.fn != nil {
+		return p.fn(e), nil
+	}
+	out, err := e.vm.Run(p.Program, &e.env)
 	if err != nil {
 		return false, err
 	}
@@ -193,7 +243,7 @@ func (e *Evaluator) newRow() {
 	}
 }
 
-func (e *Evaluator) run(emit EmitFunc) (string, error) {
+func (e *Evaluator) run() (string, error) {
 	e.cur, e.curRes, e.curElem, e.ds = -1, nil, nil, nil
 	e.newRow()
 	for _, d := range e.set.drops {
@@ -225,7 +275,7 @@ func (e *Evaluator) run(emit EmitFunc) (string, error) {
 		}
 		switch d.unit {
 		case unitMessage:
-			if err := e.emitRow(di, d, emit); err != nil {
+			if err := e.emitRow(di, d); err != nil {
 				return "", err
 			}
 		case unitSegment:
@@ -234,7 +284,7 @@ func (e *Evaluator) run(emit EmitFunc) (string, error) {
 					continue
 				}
 				e.cur = i
-				if err := e.emitRow(di, d, emit); err != nil {
+				if err := e.emitRow(di, d); err != nil {
 					return "", err
 				}
 			}
@@ -245,7 +295,7 @@ func (e *Evaluator) run(emit EmitFunc) (string, error) {
 				}
 				e.curRes = r
 				if d.unit == unitResource {
-					if err := e.emitRow(di, d, emit); err != nil {
+					if err := e.emitRow(di, d); err != nil {
 						return "", err
 					}
 					continue
@@ -264,7 +314,7 @@ func (e *Evaluator) run(emit EmitFunc) (string, error) {
 				}
 				for _, el := range arr.Elems() {
 					e.curElem = el
-					if err := e.emitRow(di, d, emit); err != nil {
+					if err := e.emitRow(di, d); err != nil {
 						return "", err
 					}
 				}
@@ -274,7 +324,7 @@ func (e *Evaluator) run(emit EmitFunc) (string, error) {
 	return "", nil
 }
 
-func (e *Evaluator) emitRow(di int, d *dataset, emit EmitFunc) error {
+func (e *Evaluator) emitRow(di int, d *dataset) error {
 	e.newRow()
 	if d.where != nil {
 		ok, err := e.pred(d.where)
@@ -285,61 +335,53 @@ func (e *Evaluator) emitRow(di int, d *dataset, emit EmitFunc) error {
 			return nil
 		}
 	}
-	if cap(e.row) < len(d.cols) {
-		e.row = make([]any, len(d.cols))
-	}
-	row := e.row[:len(d.cols)]
+	row := e.out.begin(di, len(d.cols))
 	for ci, c := range d.cols {
 		v, err := e.columnValue(c)
 		if err != nil {
+			e.out.unbegin()
 			return fmt.Errorf("rules %s: dataset %q column %q: %w", e.set.version, d.Name, c.Name, err)
 		}
 		row[ci] = v
-		if e.trace != nil {
-			e.trace(di, ci, v)
-		}
-	}
-	if emit != nil {
-		emit(di, row)
 	}
 	return nil
 }
 
-func (e *Evaluator) columnValue(c *column) (any, error) {
+func (e *Evaluator) columnValue(c *column) (Value, error) {
 	if c.path >= 0 {
 		s := e.value(c.path)
 		if s == "" {
-			return nil, nil
+			return Null, nil
 		}
 		switch c.Type {
 		case String:
-			return s, nil
+			return StringValue(s), nil
 		case Int64:
 			if c.asYear {
 				if y := year(s); y > 0 {
-					return int64(y), nil
+					return Int64Value(int64(y)), nil
 				}
-				return nil, nil
+				return Null, nil
 			}
 			if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
-				return n, nil
+				return Int64Value(n), nil
 			}
-			return nil, nil
+			return Null, nil
 		case Float64:
 			if f := number(s); !math.IsNaN(f) && !math.IsInf(f, 0) {
-				return f, nil
+				return Float64Value(f), nil
 			}
-			return nil, nil
+			return Null, nil
 		case Bool:
 			switch strings.ToLower(strings.TrimSpace(s)) {
 			case "true", "y", "yes", "1", "t":
-				return true, nil
+				return BoolValue(true), nil
 			case "false", "n", "no", "0", "f":
-				return false, nil
+				return BoolValue(false), nil
 			}
-			return nil, nil
+			return Null, nil
 		}
-		return nil, nil
+		return Null, nil
 	}
 	if len(c.refs) > 0 {
 		// a value computed from paths that are all absent is null
@@ -351,74 +393,97 @@ func (e *Evaluator) columnValue(c *column) (any, error) {
 			}
 		}
 		if !any {
-			return nil, nil
+			return Null, nil
 		}
 	}
 	if c.get != nil {
-		return convert(c.get(&e.env), c.Type)
+		return coerce(c.get(&e.env), c.Type)
 	}
 	if c.native != nil {
-		return convert(c.native(e, c.nativeArg), c.Type)
+		return coerce(c.native(e, c.nativeArg), c.Type)
 	}
 	out, err := e.vm.Run(c.prog, &e.env)
 	if err != nil {
-		return nil, e.runErr("expression", err)
+		return Null, e.runErr("expression", err)
 	}
 	return convert(out, c.Type)
 }
 
-// convert maps an expression result onto the column type ("" → null).
-func convert(v any, t ColType) (any, error) {
-	switch x := v.(type) {
-	case nil:
-		return nil, nil
-	case string:
+// fromInt is the Value of an expression's int result, before coerce.
+func fromInt(n int) Value { return Int64Value(int64(n)) }
+
+// coerce maps a computed value onto the column type ("" and NaN → null).
+func coerce(v Value, t ColType) (Value, error) {
+	switch v.Type {
+	case 0:
+		return Null, nil
+	case String:
 		if t == String {
-			if x == "" {
-				return nil, nil
+			if v.Str == "" {
+				return Null, nil
 			}
-			return x, nil
+			return v, nil
 		}
-	case int:
+		return Null, fmt.Errorf("expression returned string, column wants %s", t)
+	case Int64:
 		switch t {
 		case Int64:
-			return int64(x), nil
+			return v, nil
 		case Float64:
-			return float64(x), nil
+			return Float64Value(float64(v.Num)), nil
 		}
-	case int64:
-		switch t {
-		case Int64:
-			return x, nil
-		case Float64:
-			return float64(x), nil
-		}
-	case float64:
+		return Null, fmt.Errorf("expression returned int64, column wants %s", t)
+	case Float64:
+		x := v.Float64()
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, nil
+			return Null, nil
 		}
 		switch t {
 		case Float64:
-			return x, nil
+			return v, nil
 		case Int64:
 			if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-				return int64(x), nil
+				return Int64Value(int64(x)), nil
 			}
-			return nil, errors.New("expression returned a fraction for an int64 column")
+			return Null, errors.New("expression returned a fraction for an int64 column")
 		}
-	case bool:
+		return Null, fmt.Errorf("expression returned float64, column wants %s", t)
+	case Bool:
 		if t == Bool {
-			return x, nil
+			return v, nil
 		}
-	case time.Time:
+		return Null, fmt.Errorf("expression returned bool, column wants %s", t)
+	case Timestamp:
 		if t == Timestamp {
-			if x.IsZero() {
-				return nil, nil
+			if v.Time.IsZero() {
+				return Null, nil
 			}
-			return x.UTC(), nil
+			return v, nil
 		}
+		return Null, fmt.Errorf("expression returned time.Time, column wants %s", t)
 	}
-	return nil, fmt.Errorf("expression returned %T, column wants %s", v, t)
+	return Null, fmt.Errorf("expression returned an unknown value, column wants %s", t)
+}
+
+// convert maps an expression result onto the column type ("" → null).
+func convert(v any, t ColType) (Value, error) {
+	switch x := v.(type) {
+	case nil:
+		return Null, nil
+	case string:
+		return coerce(StringValue(x), t)
+	case int:
+		return coerce(fromInt(x), t)
+	case int64:
+		return coerce(Int64Value(x), t)
+	case float64:
+		return coerce(Float64Value(x), t)
+	case bool:
+		return coerce(BoolValue(x), t)
+	case time.Time:
+		return coerce(Value{Type: Timestamp, Time: x.UTC()}, t)
+	}
+	return Null, fmt.Errorf("expression returned %T, column wants %s", v, t)
 }
 
 // value returns the text of path k in the current row context, cached per row.
@@ -483,18 +548,65 @@ func (e *Evaluator) element(s hl7.Segment, p *hl7.Path) []byte {
 	if s.Is("MSH") && p.Field <= 2 {
 		return raw
 	}
-	rep := p.Rep
-	if rep == 0 {
-		rep = 1
-	}
-	raw = hl7.Nth(raw, e.d.Repetition, rep)
-	if p.Comp > 0 {
-		raw = hl7.Nth(raw, e.d.Component, p.Comp)
-		if p.Sub > 0 {
-			raw = hl7.Nth(raw, e.d.Subcomponent, p.Sub)
+	return locate(raw, &e.d, max(p.Rep, 1), p.Comp, p.Sub)
+}
+
+// locate returns repetition rep, component comp (0: the whole repetition)
+// and subcomponent sub (0: the whole component) of a raw field, scanning
+// only as far as the element it returns.
+func locate(raw []byte, d *hl7.Delims, rep, comp, sub int) []byte {
+	rs, cs := d.Repetition, d.Component
+	i := 0
+	if rep > 1 {
+		if rs == 0 {
+			return nil
+		}
+		for r := 1; r < rep; r++ {
+			j := bytes.IndexByte(raw[i:], rs)
+			if j < 0 {
+				return nil
+			}
+			i += j + 1
 		}
 	}
-	return raw
+	if comp == 0 || cs == 0 {
+		if comp > 1 {
+			return nil
+		}
+		end := len(raw)
+		if rs != 0 {
+			if j := bytes.IndexByte(raw[i:], rs); j >= 0 {
+				end = i + j
+			}
+		}
+		v := raw[i:end]
+		if comp == 1 && sub > 0 {
+			v = hl7.Nth(v, d.Subcomponent, sub)
+		}
+		return v
+	}
+	c, start := 1, i
+	for ; i < len(raw); i++ {
+		b := raw[i]
+		if b == rs && rs != 0 {
+			break
+		}
+		if b == cs {
+			if c == comp {
+				break
+			}
+			c++
+			start = i + 1
+		}
+	}
+	if c != comp {
+		return nil
+	}
+	v := raw[start:i]
+	if sub > 0 {
+		v = hl7.Nth(v, d.Subcomponent, sub)
+	}
+	return v
 }
 
 // fhirValue resolves a FHIR path in the row context: relative to the row

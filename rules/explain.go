@@ -25,28 +25,24 @@ func (s *Set) NewExplainer() *Explainer { return &Explainer{ev: s.NewEvaluator()
 
 // HL7 explains a de-identified HL7v2 message.
 func (x *Explainer) HL7(m *hl7.Message, res deid.Result) error {
-	x.ev.m, x.ev.d, x.ev.root, x.ev.resources = m, m.Delims(), nil, x.ev.resources[:0]
-	x.ev.setMsgHL7(res)
+	e := x.ev
+	e.own.Reset()
+	e.m, e.d, e.root, e.resources, e.out = m, m.Delims(), nil, e.resources[:0], &e.own
+	e.setMsgHL7(res)
 	err := x.explain()
-	x.ev.m = nil
+	e.m, e.out = nil, nil
 	return err
 }
 
 // FHIR explains a de-identified FHIR resource or Bundle.
 func (x *Explainer) FHIR(v *fhir.Value, res deid.Result) error {
 	e := x.ev
-	e.m, e.root, e.resources = nil, v, e.resources[:0]
-	if fhir.ResourceType(v) == "Bundle" {
-		fhir.BundleEntries(v, func(_ int, _ string, r *fhir.Value) bool {
-			e.resources = append(e.resources, r)
-			return true
-		})
-	} else {
-		e.resources = append(e.resources, v)
-	}
+	e.own.Reset()
+	e.m, e.root, e.out = nil, v, &e.own
+	e.setResources(v)
 	e.setMsgFHIR(res)
 	err := x.explain()
-	e.root = nil
+	e.root, e.out = nil, nil
 	return err
 }
 
@@ -86,10 +82,17 @@ func (x *Explainer) explain() error {
 			}
 		}
 	}
-	dropped, err := e.run(func(d int, row []any) {
-		x.rows[d] = append(x.rows[d], append([]any(nil), row...))
-	})
+	first := e.own.Len()
+	dropped, err := e.run()
 	x.dropped = dropped
+	for i := first; i < e.own.Len(); i++ {
+		d, vals := e.own.Row(i)
+		row := make([]any, len(vals))
+		for c, v := range vals {
+			row[c] = v.Any()
+		}
+		x.rows[d] = append(x.rows[d], row)
+	}
 	return err
 }
 

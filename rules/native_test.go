@@ -1,0 +1,162 @@
+package rules
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/safeharbor/safeharbor/deid"
+	"github.com/safeharbor/safeharbor/hl7"
+	"github.com/safeharbor/safeharbor/internal/synth"
+)
+
+// TestLocateMatchesNth: the one-pass element lookup returns what splitting
+// by repetition, component and subcomponent in turn returns.
+func TestLocateMatchesNth(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("ab^~&")
+	for _, d := range []hl7.Delims{
+		{Field: '|', Component: '^', Repetition: '~', Escape: '\\', Subcomponent: '&'},
+		{Field: '|', Component: '^'}, // no repetition or subcomponent separator
+		{Field: '|'},
+	} {
+		for n := 0; n < 20000; n++ {
+			raw := make([]byte, r.IntN(14))
+			for i := range raw {
+				raw[i] = alphabet[r.IntN(len(alphabet))]
+			}
+			for rep := 1; rep <= 3; rep++ {
+				for comp := 0; comp <= 4; comp++ {
+					for sub := 0; sub <= 3; sub++ {
+						want := hl7.Nth(raw, d.Repetition, rep)
+						if comp > 0 {
+							want = hl7.Nth(want, d.Component, comp)
+							if sub > 0 {
+								want = hl7.Nth(want, d.Subcomponent, sub)
+							}
+						}
+						got := locate(raw, &d, rep, comp, sub)
+						if string(got) != string(want) {
+							t.Fatalf("delims %q: locate(%q, %d, %d, %d) = %q, want %q", []byte{d.Component, d.Repetition, d.Subcomponent}, raw, rep, comp, sub, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestNativePredicatesMatchVM: predicates evaluated without the VM give
+// the VM's answer on every message, and the common shapes are native.
+func TestNativePredicatesMatchVM(t *testing.T) {
+	preds := []struct {
+		src    string
+		native bool
+	}{
+		{`true`, true},
+		{`false`, true},
+		{`msg.type == "ORU"`, true},
+		{`"ADT" == msg.type`, true},
+		{`msg.type != "ADT"`, true},
+		{`msg.type in ["ADT", "ORU"]`, true},
+		{`msg.type not in ["ADT"]`, true},
+		{`msg.type == "ORU" && msg.event == "R01"`, true},
+		{`msg.type == "ADT" or msg.sending_facility == "STMARYS"`, true},
+		{`!(msg.type == "ORU")`, true},
+		{`not has("PV1-2")`, true},
+		{`field("PV1-2") == "E"`, true},
+		{`has("OBX-3") and field("OBX-2") != "TX"`, true},
+		{`any_code("DG1-3", "I10", ["N17", "F1"])`, true},
+		{`msg.age_category == "90+" || msg.version == "2.5.1" || msg.structure == "ADT_A01"`, true},
+		{`pseudonym != "" && format == "hl7" && msg.format == "hl7"`, true},
+		{`len(field("PV1-2")) > 0`, false},
+		{`msg.type == "ORU" && len(field("PID-8")) == 1`, false},
+	}
+	var b strings.Builder
+	b.WriteString("version: 1\ndatasets:\n")
+	for i, p := range preds {
+		fmt.Fprintf(&b, "  - name: d%d\n    when: '%s'\n    each: message\n    columns: [{name: t, type: string, from: msg.type}]\n", i, strings.ReplaceAll(p.src, "'", "''"))
+	}
+	s := mustCompile(t, b.String())
+	for i, p := range preds {
+		if got := s.datasets[i].when.fn != nil; got != p.native {
+			t.Errorf("%s: native = %v, want %v", p.src, got, p.native)
+		}
+	}
+	eng := testEngine(t)
+	g := synth.New(3, synth.Options{Patients: 20, PHIDensity: 1})
+	ev := s.NewEvaluator()
+	var out Rows
+	checked := 0
+	for n := 0; n < 300; n++ {
+		m, err := hl7.Parse(g.HL7())
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := eng.HL7(m, &deid.Report{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.m, ev.d, ev.out = m, m.Delims(), &out
+		ev.setMsgHL7(res)
+		ev.cur = -1
+		for i, p := range preds {
+			d := s.datasets[i]
+			if d.when.fn == nil {
+				continue
+			}
+			ev.newRow()
+			vmOut, err := ev.vm.Run(d.when.Program, &ev.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev.newRow()
+			if got := d.when.fn(ev); got != vmOut.(bool) {
+				t.Fatalf("message %d, %s: native %v, VM %v", n, p.src, got, vmOut)
+			}
+			checked++
+		}
+		ev.m, ev.out = nil, nil
+		out.Reset()
+	}
+	t.Logf("%d native predicate results equal the VM's", checked)
+}
+
+// TestRowsOutliveMessage: rows evaluated into a Rows keep their text when
+// the message buffer is reused for the next message.
+func TestRowsOutliveMessage(t *testing.T) {
+	s := mustCompile(t, `version: 1
+datasets:
+  - name: lab
+    each: OBX
+    columns:
+      - {name: code, type: string, from: OBX-3.2}
+      - {name: v, type: float64, from: OBX-5}
+      - {name: sex, type: string, from: PID-8}
+`)
+	buf := []byte("MSH|^~\\&|A|B|C|D|20240101||ORU^R01|1|P|2.5.1\rPID|1||X||||19800101|F\rOBX|1|NM|2093-3^Chol\\T\\HDL^LN||140|mg/dL\r")
+	var m hl7.Message
+	if err := m.Reset(buf); err != nil {
+		t.Fatal(err)
+	}
+	var out Rows
+	ev := s.NewEvaluator()
+	if _, err := ev.HL7Rows(&m, deid.Result{}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for i := range buf {
+		buf[i] = 'x'
+	}
+	if out.Len() != 1 {
+		t.Fatalf("%d rows, want 1", out.Len())
+	}
+	_, vals := out.Row(0)
+	if vals[0].Str != "Chol&HDL" || vals[1].Float64() != 140 || vals[2].Str != "F" {
+		t.Errorf("row after the buffer changed: %+v", vals)
+	}
+	out.Reset()
+	if out.Len() != 0 {
+		t.Errorf("Reset left %d rows", out.Len())
+	}
+}
