@@ -2,6 +2,7 @@ package deid
 
 import (
 	"bytes"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -31,10 +32,11 @@ type hl7Work struct {
 	classOK  bool
 	pending  []knownValue // remembered values not yet added to known
 	built    int          // pending[:built] are in known
-	exact    map[uint64]struct{}
-	lenMask  uint64 // bit n: some remembered value has n bytes (63: longer)
-	strs     []byte // backing store of w.str results, reset per message
-	up       []byte
+	exact    hashSet      // fold hashes of the remembered values of 3 bytes or more
+	lenMask  uint64       // bit n: some remembered value has n bytes (63: longer)
+	strs     []byte       // backing store of w.str results, reset per message
+	memo     []pseudoMemo // pseudonyms of this message, by normalized identifier
+	norm     []byte
 	seg      []byte
 	buf2     []byte
 	buf      []byte
@@ -43,6 +45,7 @@ type hl7Work struct {
 	shift    int
 	over90   bool
 	patient  string
+	typ      string // the last Result.Type, reused while messages have the same type
 }
 
 func (e *Engine) getWork() *hl7Work {
@@ -64,53 +67,55 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 	w.known.Reset()
 	w.pending = w.pending[:0]
 	w.built = 0
-	if w.exact == nil {
-		w.exact = map[uint64]struct{}{}
-	}
-	clear(w.exact)
+	w.exact.reset()
 	w.lenMask = 0
 	w.strs = w.strs[:0]
+	w.memo = w.memo[:0]
 	w.counts = text.Counts{}
 	w.over90, w.shift, w.patient = false, 0, ""
 
-	typ, ev := m.Type()
-	res := Result{Type: typ}
-	if ev != "" {
-		res.Type += "^" + ev
-	}
+	res := Result{Type: w.msgType()}
 	// reference time for ages: the message time, else now
 	w.ref = e.cfg.Now().UTC()
-	if d, ok := parseHL7Date(string(m.Segment(0).Field(7))); ok && d.prec >= 8 {
+	if d, ok := parseHL7Date(unsafeString(m.Segment(0).Field(7))); ok && d.prec >= 8 {
 		w.ref = d.time()
 	}
 	// patient identity and age come first: they decide the pseudonym, the
 	// shift and whether the birth year goes
-	w.patient = w.primaryID()
+	pid := -1
+	for i := 0; i < m.NumSegments(); i++ {
+		if name := m.Segment(i).Bytes(); name[0] == 'P' && name[1] == 'I' && name[2] == 'D' {
+			pid = i
+			break
+		}
+	}
+	w.patient = w.primaryID(pid)
 	if w.patient != "" {
-		res.Pseudonym = e.pseudo.ID(w.patient)
+		var ps [pseudoLen]byte
+		res.Pseudonym = string(w.appendPseudonym(ps[:0], w.patient))
 	}
 	if e.cfg.Profile == Shift {
 		w.shift = shiftDays(e.shiftKey, res.Pseudonym)
 	}
-	for s := range m.Segments("PID") {
-		if b, ok := parseHL7Date(m.Unescape(hl7.Nth(s.Field(7), w.d.Repetition, 1))); ok && ageAt(b, w.ref) >= 90 {
+	if pid >= 0 {
+		first, _, _ := cut(m.Segment(pid).Field(7), w.d.Repetition)
+		if b, ok := parseHL7Date(w.str(first)); ok && ageAt(b, w.ref) >= 90 {
 			w.over90 = true
 		}
-		break
 	}
 	res.Over90 = w.over90
 
 	// pass 1: drop segments, treat structured fields, collect known values
 	m.DeleteSegments(func(s hl7.Segment) bool {
-		name := s.Name()
-		if name[0] == 'Z' {
-			if e.keepZ[name] {
+		data := s.Bytes()
+		if data[0] == 'Z' {
+			if e.keepZ[string(data[:3])] {
 				return false
 			}
 			rep.drop("segment:Z")
 			return true
 		}
-		if _, ok := hl7Segments[name]; !ok {
+		if segRules(data) == nil {
 			rep.drop("segment:unknown")
 			return true
 		}
@@ -118,18 +123,20 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 	})
 	for i := 0; i < m.NumSegments(); i++ {
 		s := m.Segment(i)
-		if !hasEarly[s.Name()] {
-			continue
-		}
-		if err := w.segmentPass(s, false); err != nil {
-			return res, err
+		if si := segRules(s.Bytes()); si != nil && si.lastEarly > 0 {
+			if err := w.pass1(s, si); err != nil {
+				return res, err
+			}
 		}
 	}
 	// pass 2: kept fields and free text, now that every identifier value of
 	// the message is known
 	for i := 0; i < m.NumSegments(); i++ {
-		if err := w.segmentPass(m.Segment(i), true); err != nil {
-			return res, err
+		s := m.Segment(i)
+		if si := segRules(s.Bytes()); si != nil {
+			if err := w.pass2(s, si); err != nil {
+				return res, err
+			}
 		}
 	}
 	rep.addScrubbed(&w.counts)
@@ -137,8 +144,12 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 		rep.Messages++
 	}
 	// provenance
+	ninety := ""
+	if w.over90 {
+		ninety = "90+"
+	}
 	w.buf = append(w.buf[:0], ProvenanceSegment...)
-	for _, v := range []string{"1", e.cfg.Profile.String(), Version, e.cfg.RulesVersion, map[bool]string{true: "90+"}[w.over90]} {
+	for _, v := range [...]string{"1", e.cfg.Profile.String(), Version, e.cfg.RulesVersion, ninety} {
 		w.buf = append(w.buf, w.d.Field)
 		w.buf, _ = w.d.AppendEscaped(w.buf, v)
 	}
@@ -148,50 +159,128 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 	return res, nil
 }
 
-// segmentPass treats the fields of one segment whose kind belongs to this
-// pass, building the new segment in one go.
-func (w *hl7Work) segmentPass(s hl7.Segment, pass2 bool) error {
-	name := s.Name()
-	rules, known := hl7Segments[name]
-	if !known {
-		return nil // an allowlisted Z-segment
+// msgType returns MSH-9.1, with "^" and MSH-9.2 when there is a trigger
+// event ("ADT^A01"), reusing the previous message's string when equal.
+func (w *hl7Work) msgType() string {
+	d := &w.d
+	r, _, _ := cut(w.m.Segment(0).Field(9), d.Repetition)
+	typ, rest, _ := cut(r, d.Component)
+	ev, _, _ := cut(rest, d.Component)
+	start := len(w.strs)
+	w.strs = d.AppendUnescaped(w.strs, typ)
+	if len(ev) > 0 {
+		w.strs = append(w.strs, '^')
+		n := len(w.strs)
+		if w.strs = d.AppendUnescaped(w.strs, ev); len(w.strs) == n {
+			w.strs = w.strs[:n-1]
+		}
 	}
+	v := w.strs[start:]
+	if string(v) != w.typ {
+		w.typ = string(v)
+	}
+	w.strs = w.strs[:start]
+	return w.typ
+}
+
+// pass1 treats the fields of one segment that are treated before the
+// values of the whole message are known (identifiers, names, dates...),
+// building the new segment in one go.
+func (w *hl7Work) pass1(s hl7.Segment, si *segInfo) error {
 	data := s.Bytes()
 	if len(data) <= 3 {
 		return nil
 	}
 	fs := w.d.Field
-	// the new segment is built only from the first field that changes:
-	// most segments come through a pass unchanged
+	// the new segment is built only from the first field that changes
 	var out []byte
 	changed := false
 	fnum := 0
-	ri := 0
 	pos := 3
-	if s.Is("MSH") {
+	if data[0] == 'M' && data[1] == 'S' && data[2] == 'H' {
 		// MSH-1 (the separator) and MSH-2 (encoding characters) stay as they are
 		pos = indexFrom(data, fs, 4)
 		fnum = 2
 	}
-	for pos < len(data) {
+	for pos < len(data) && fnum < si.lastEarly {
 		start := pos + 1
 		end := indexFrom(data, fs, start)
 		raw := data[start:end]
 		fnum++
-		for ri < len(rules) && rules[ri].field < fnum {
-			ri++
-		}
-		r := keepR
-		if ri < len(rules) && rules[ri].field == fnum {
-			r = rules[ri].rule
-		}
-		if late(r.k) != pass2 || len(raw) == 0 {
+		r := si.rule(fnum)
+		if late(r.k) || len(raw) == 0 {
 			if changed {
 				out = append(out, fs)
 				out = append(out, raw...)
 			}
 		} else {
-			nv := w.transform(s, fnum, r, raw)
+			nv := w.transform(nil, r, raw)
+			if !changed && !bytes.Equal(nv, raw) {
+				changed = true
+				out = append(w.seg[:0], data[:pos]...)
+			}
+			if changed {
+				out = append(out, fs)
+				out = append(out, nv...)
+			}
+		}
+		pos = end
+	}
+	if !changed {
+		return nil
+	}
+	out = append(out, data[pos:]...)
+	w.seg = out
+	return s.Replace(out)
+}
+
+// pass2 treats the kept fields (swept for identifier values and full
+// dates) and the free-text fields of one segment. A kept field is scanned
+// once, in the same walk that finds its end; most come through unchanged.
+func (w *hl7Work) pass2(s hl7.Segment, si *segInfo) error {
+	data := s.Bytes()
+	if len(data) <= 3 {
+		return nil
+	}
+	fs := w.d.Field
+	var out []byte
+	changed := false
+	fnum := 0
+	pos := 3
+	if data[0] == 'M' && data[1] == 'S' && data[2] == 'H' {
+		pos = indexFrom(data, fs, 4)
+		fnum = 2
+	}
+	var f2 []byte // field 2, for OBX-5
+	for pos < len(data) {
+		start := pos + 1
+		fnum++
+		r := si.rule(fnum)
+		var end int
+		var nv []byte
+		treated := false
+		if r.k == kKeep {
+			var hasKnown, hasDate bool
+			end, hasKnown, hasDate = w.scanKept(data, start)
+			if hasKnown || hasDate {
+				nv, treated = w.sweepKept(data[start:end], hasKnown, hasDate), true
+			}
+		} else {
+			end = indexFrom(data, fs, start)
+			if late(r.k) && end > start {
+				nv, treated = w.transform(f2, r, data[start:end]), true
+			}
+		}
+		raw := data[start:end]
+		if fnum == 2 {
+			f2 = raw
+		}
+		if !treated {
+			if changed {
+				out = append(out, fs)
+				out = append(out, raw...)
+			}
+		} else {
 			if !changed && !bytes.Equal(nv, raw) {
 				changed = true
 				out = append(w.seg[:0], data[:pos]...)
@@ -228,19 +317,6 @@ func indexFrom(b []byte, c byte, from int) int {
 	return len(b)
 }
 
-// hasEarly lists the segments with fields treated in pass 1.
-var hasEarly = func() map[string]bool {
-	m := map[string]bool{}
-	for name, rules := range hl7Segments {
-		for _, r := range rules {
-			if !late(r.k) {
-				m[name] = true
-			}
-		}
-	}
-	return m
-}()
-
 // late reports whether a kind is applied in pass 2, after every identifier
 // value of the message has been collected.
 func late(k kind) bool { return k == kKeep || k == kText || k == kCoded || k == kOBX5 }
@@ -250,23 +326,27 @@ func late(k kind) bool { return k == kKeep || k == kText || k == kCoded || k == 
 // and whichever format they arrive in: the smallest normalized value among
 // the MR-typed identifiers of PID-2, PID-3 and PID-4, else the smallest
 // identifier that is not an SSN or licence (FHIR uses the same rule on
-// Patient.identifier).
-func (w *hl7Work) primaryID() string {
+// Patient.identifier). pid is the index of the first PID segment (-1: none).
+func (w *hl7Work) primaryID(pid int) string {
+	if pid < 0 {
+		return ""
+	}
 	var c idChooser
-	for s := range w.m.Segments("PID") {
-		for _, fnum := range []int{2, 3, 4} {
-			raw := s.Field(fnum)
-			for r := 1; r <= hl7.Count(raw, w.d.Repetition); r++ {
-				rep := hl7.Nth(raw, w.d.Repetition, r)
-				id := w.m.Unescape(hl7.Nth(rep, w.d.Component, 1))
-				typ := strings.ToUpper(w.m.Unescape(hl7.Nth(rep, w.d.Component, 5)))
-				if _, removed := idTypesRemoved[typ]; removed {
-					continue
-				}
-				c.offer(id, typ == "MR")
+	s := w.m.Segment(pid)
+	d := &w.d
+	for fnum := 2; fnum <= 4; fnum++ {
+		rest := s.Field(fnum)
+		for more := len(rest) > 0; more; {
+			var rp []byte
+			rp, rest, more = cut(rest, d.Repetition)
+			var cs [5][]byte
+			comps(rp, d.Component, cs[:])
+			typ := strings.ToUpper(w.str(cs[4]))
+			if _, removed := idTypesRemoved[typ]; removed {
+				continue
 			}
+			c.offerNormalized(w.normalized(w.str(cs[0])), typ == "MR")
 		}
-		break
 	}
 	return c.best()
 }
@@ -274,8 +354,10 @@ func (w *hl7Work) primaryID() string {
 // idChooser picks the primary identifier of a patient (see primaryID).
 type idChooser struct{ mr, any string }
 
-func (c *idChooser) offer(id string, mr bool) {
-	n := normalizeID(id)
+func (c *idChooser) offer(id string, mr bool) { c.offerNormalized(normalizeID(id), mr) }
+
+// offerNormalized is offer for a value already normalized (normalizeID).
+func (c *idChooser) offerNormalized(n string, mr bool) {
 	if n == "" {
 		return
 	}
@@ -294,6 +376,40 @@ func (c *idChooser) best() string {
 	return c.any
 }
 
+// normalized returns normalizeID(v) backed by the per-message store.
+func (w *hl7Work) normalized(v string) string {
+	w.norm = appendNormalizedID(w.norm[:0], v)
+	return w.intern(unsafeString(w.norm))
+}
+
+// pseudoMemo is one pseudonym computed for the current message.
+type pseudoMemo struct {
+	id string // normalized identifier
+	ps [pseudoLen]byte
+}
+
+// maxMemo bounds the pseudonyms remembered per message (a linear search).
+const maxMemo = 32
+
+// appendPseudonym appends the "id" pseudonym of id: an identifier that
+// recurs in the message (PID-3 chosen as the primary identifier, order
+// numbers in ORC and OBR) is hashed once.
+func (w *hl7Work) appendPseudonym(dst []byte, id string) []byte {
+	w.norm = appendNormalizedID(w.norm[:0], id)
+	key := unsafeString(w.norm)
+	for i := range w.memo {
+		if w.memo[i].id == key {
+			return append(dst, w.memo[i].ps[:]...)
+		}
+	}
+	var ps [pseudoLen]byte
+	w.e.pseudo.appendNormalized(ps[:0], "id", w.norm)
+	if len(w.memo) < maxMemo {
+		w.memo = append(w.memo, pseudoMemo{w.intern(key), ps})
+	}
+	return append(dst, ps[:]...)
+}
+
 func (w *hl7Work) esc(dst []byte, v string) []byte {
 	out, ok := w.d.AppendEscaped(dst, v)
 	if !ok {
@@ -302,80 +418,136 @@ func (w *hl7Work) esc(dst []byte, v string) []byte {
 	return out
 }
 
-// rebuild calls fn for every repetition of raw, building the new field in w.buf.
-func (w *hl7Work) rebuild(raw []byte, fn func(dst, rep []byte) []byte) []byte {
-	out := w.buf[:0]
-	hl7.Split(raw, w.d.Repetition, func(r int, rep []byte) {
-		if r > 0 {
-			out = append(out, w.d.Repetition)
-		}
-		out = fn(out, rep)
-	})
-	// drop trailing empty repetitions
-	for len(out) > 0 && w.d.Repetition != 0 && out[len(out)-1] == w.d.Repetition {
-		out = out[:len(out)-1]
-	}
-	w.buf = out
-	return out
-}
-
-// mapParts rewrites every subcomponent of one repetition with fn, keeping
-// the component and subcomponent structure.
-func (w *hl7Work) mapParts(dst, rep []byte, fn func(dst []byte, comp, sub int, v []byte) []byte) []byte {
-	d := w.d
-	hl7.Split(rep, d.Component, func(c int, comp []byte) {
-		if c > 0 {
-			dst = append(dst, d.Component)
-		}
-		hl7.Split(comp, d.Subcomponent, func(sc int, v []byte) {
-			if sc > 0 {
-				dst = append(dst, d.Subcomponent)
+// cut splits b around the first sep: the part before it, the rest after it,
+// and whether there was one. A zero sep (a delimiter the message does not
+// define) never splits.
+func cut(b []byte, sep byte) (before, after []byte, found bool) {
+	if sep != 0 {
+		for i := 0; i < len(b); i++ {
+			if b[i] == sep {
+				return b[:i], b[i+1:], true
 			}
-			dst = fn(dst, c+1, sc+1, v)
-		})
-	})
-	return dst
+		}
+	}
+	return b, nil, false
 }
 
-// anyPart reports whether pred holds for some subcomponent of raw (all repetitions).
-func (w *hl7Work) anyPart(raw []byte, pred func(v []byte) bool) bool {
-	found := false
-	d := w.d
-	hl7.Split(raw, d.Repetition, func(_ int, rep []byte) {
-		hl7.Split(rep, d.Component, func(_ int, comp []byte) {
-			hl7.Split(comp, d.Subcomponent, func(_ int, v []byte) {
-				if !found && pred(v) {
-					found = true
+// comps sets out[i] to element i+1 of b split by sep (hl7.Nth), nil past
+// the last element, in one walk.
+func comps(b []byte, sep byte, out [][]byte) {
+	n := 0
+	for more := len(b) > 0 && len(out) > 0; more; {
+		out[n], b, more = cut(b, sep)
+		if n++; n == len(out) {
+			return
+		}
+	}
+	clear(out[n:])
+}
+
+// repOp is the treatment eachRep applies to every repetition of a field.
+type repOp uint8
+
+const (
+	opIDs   repOp = iota // ids: CX pseudonymized
+	opEI                 // entity identifier
+	opEIP                // entity identifier pair
+	opAddr               // address
+	opText               // free text
+	opCoded              // coded element
+)
+
+// eachRep treats every repetition of raw with op, building the new field
+// in w.buf without trailing empty repetitions.
+func (w *hl7Work) eachRep(raw []byte, op repOp, cat text.Category) []byte {
+	d := &w.d
+	out := w.buf[:0]
+	rest := raw
+	for i := 0; ; i++ {
+		rp, tail, more := cut(rest, d.Repetition)
+		if i > 0 {
+			out = append(out, d.Repetition)
+		}
+		switch op {
+		case opIDs:
+			out = w.idRep(out, rp, cat)
+		case opEI:
+			out = w.ei(out, rp, d.Component)
+		case opEIP:
+			for j, r := 0, rp; ; j++ {
+				comp, t, m := cut(r, d.Component)
+				if j > 0 {
+					out = append(out, d.Component)
 				}
-			})
-		})
-	})
-	return found
+				out = w.ei(out, comp, d.Subcomponent)
+				if !m {
+					break
+				}
+				r = t
+			}
+		case opAddr:
+			out = w.addrRep(out, rp)
+		case opText:
+			out = w.scrub(out, rp)
+		case opCoded:
+			out = w.codedRep(out, rp)
+		}
+		if !more {
+			break
+		}
+		rest = tail
+	}
+	w.buf = trimTrailing(out, d.Repetition)
+	return w.buf
+}
+
+// trimTrailing drops trailing sep bytes from b (none when sep is zero).
+func trimTrailing(b []byte, sep byte) []byte {
+	for len(b) > 0 && sep != 0 && b[len(b)-1] == sep {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// partEnd returns the end of the part of raw starting at start: the index
+// of the next repetition, component or subcomponent separator, or len(raw).
+func (w *hl7Work) partEnd(raw []byte, start int) int {
+	for i := start; i < len(raw); i++ {
+		if w.class[raw[i]] == clsSep {
+			return i
+		}
+	}
+	return len(raw)
 }
 
 // addKnownComponents remembers every component/subcomponent text of raw under cat.
 func (w *hl7Work) addKnownComponents(raw []byte, cat text.Category) {
-	w.anyPart(raw, func(v []byte) bool {
-		if len(v) >= 2 {
+	for start := 0; ; {
+		end := w.partEnd(raw, start)
+		if v := raw[start:end]; len(v) >= 2 {
 			if s := strings.TrimSpace(w.str(v)); len(s) >= 2 {
 				w.remember(cat, s)
 			}
 		}
-		return false
-	})
+		if end == len(raw) {
+			return
+		}
+		start = end + 1
+	}
 }
 
 // transform returns the treated form of one field's raw bytes (which may
-// alias the work buffers: copy it before the next transform).
-func (w *hl7Work) transform(s hl7.Segment, fnum int, r rule, raw []byte) []byte {
+// alias the work buffers: copy it before the next transform). f2 is field 2
+// of the segment (the value type, for OBX-5).
+func (w *hl7Work) transform(f2 []byte, r rule, raw []byte) []byte {
 	if len(raw) == 0 {
 		return raw
 	}
-	d := w.d
 	rep := w.rep
 	switch r.k {
 	case kKeep:
-		return w.sweepKept(raw)
+		_, hasKnown, hasDate := w.scanKept(raw, 0)
+		return w.sweepKept(raw, hasKnown, hasDate)
 	case kRemove:
 		w.addKnownComponents(raw, r.cat)
 		rep.Add(r.cat, Removed, 1)
@@ -389,41 +561,36 @@ func (w *hl7Work) transform(s hl7.Segment, fnum int, r rule, raw []byte) []byte 
 		rep.Add(text.Phone, Removed, 1)
 		return nil
 	case kAddr:
-		return w.address(raw)
+		return w.eachRep(raw, opAddr, r.cat)
 	case kIDs:
-		return w.ids(raw, r.cat)
+		return w.eachRep(raw, opIDs, r.cat)
 	case kEI:
-		return w.rebuild(raw, func(dst, rp []byte) []byte { return w.ei(dst, rp, d.Component) })
+		return w.eachRep(raw, opEI, r.cat)
 	case kEIP:
-		return w.rebuild(raw, func(dst, rp []byte) []byte {
-			hl7.Split(rp, d.Component, func(c int, comp []byte) {
-				if c > 0 {
-					dst = append(dst, d.Component)
-				}
-				dst = w.ei(dst, comp, d.Subcomponent)
-			})
-			return dst
-		})
+		return w.eachRep(raw, opEIP, r.cat)
 	case kDate, kDOB:
 		return w.dates(raw, r.k == kDOB)
 	case kText:
-		return w.rebuild(raw, func(dst, rp []byte) []byte { return w.scrub(dst, rp) })
+		return w.eachRep(raw, opText, r.cat)
 	case kCoded:
-		return w.coded(raw)
+		return w.eachRep(raw, opCoded, r.cat)
 	case kOBX5:
-		return w.obx5(s, fnum, raw)
+		return w.obx5(f2, raw)
 	}
 	return raw
 }
 
 func (w *hl7Work) addNames(raw []byte) {
-	d := w.d
-	for r := 1; r <= hl7.Count(raw, d.Repetition); r++ {
-		rp := hl7.Nth(raw, d.Repetition, r)
+	d := &w.d
+	for more, rest := true, raw; more; {
+		var rp []byte
+		rp, rest, more = cut(rest, d.Repetition)
 		// XPN: 1 family (FN: surname & ...), 2 given, 3 middle; XCN shifts by one (1 is the id)
-		for c := 1; c <= 4 && c <= hl7.Count(rp, d.Component); c++ {
-			comp := hl7.Nth(rp, d.Component, c)
-			v := strings.TrimSpace(w.str(hl7.Nth(comp, d.Subcomponent, 1)))
+		var cs [4][]byte
+		comps(rp, d.Component, cs[:])
+		for _, comp := range cs {
+			sub, _, _ := cut(comp, d.Subcomponent)
+			v := strings.TrimSpace(w.str(sub))
 			if len(v) >= 2 && !digits(v) {
 				w.remember(text.Name, v)
 			}
@@ -432,10 +599,13 @@ func (w *hl7Work) addNames(raw []byte) {
 }
 
 func (w *hl7Work) addPhones(raw []byte) {
-	d := w.d
-	for r := 1; r <= hl7.Count(raw, d.Repetition); r++ {
-		rp := hl7.Nth(raw, d.Repetition, r)
-		comp := func(c int) string { return strings.TrimSpace(w.str(hl7.Nth(rp, d.Component, c))) }
+	d := &w.d
+	for more, rest := true, raw; more; {
+		var rp []byte
+		rp, rest, more = cut(rest, d.Repetition)
+		var cs [12][]byte
+		comps(rp, d.Component, cs[:])
+		comp := func(c int) string { return strings.TrimSpace(w.str(cs[c-1])) }
 		if v := comp(1); v != "" {
 			w.remember(text.Phone, v)
 		}
@@ -443,7 +613,7 @@ func (w *hl7Work) addPhones(raw []byte) {
 			w.remember(text.Email, v)
 		}
 		if area, local := comp(6), comp(7); local != "" {
-			w.remember(text.Phone, area+local)
+			w.remember(text.Phone, w.concat(area, local))
 		}
 		if v := comp(12); v != "" {
 			w.remember(text.Phone, v)
@@ -451,46 +621,46 @@ func (w *hl7Work) addPhones(raw []byte) {
 	}
 }
 
-// address keeps state (4), ZIP3 (5), country (6) and address type (7) of each XAD repetition.
-func (w *hl7Work) address(raw []byte) []byte {
-	d := w.d
-	return w.rebuild(raw, func(dst, rp []byte) []byte {
-		comp := func(c int) []byte { return hl7.Nth(rp, d.Component, c) }
-		for _, c := range []int{1, 2, 3, 8, 9, 10} {
-			if v := comp(c); len(v) > 0 {
-				w.addKnownComponents(v, text.Address)
-				w.rep.Add(text.Address, Removed, 1)
-			}
+// addrRep treats one XAD repetition: state (4), ZIP3 (5), country (6) and
+// address type (7) are kept.
+func (w *hl7Work) addrRep(dst, rp []byte) []byte {
+	d := &w.d
+	var cs [10][]byte
+	comps(rp, d.Component, cs[:])
+	for _, c := range [...]int{1, 2, 3, 8, 9, 10} {
+		if v := cs[c-1]; len(v) > 0 {
+			w.addKnownComponents(v, text.Address)
+			w.rep.Add(text.Address, Removed, 1)
 		}
-		start := len(dst)
-		zip := w.str(comp(5))
-		if zip != "" {
-			w.remember(text.ZIP, zip)
+	}
+	start := len(dst)
+	zip := w.str(cs[4])
+	if zip != "" {
+		w.remember(text.ZIP, zip)
+	}
+	z3, okz := w.e.zip3(zip)
+	if zip != "" {
+		if okz {
+			w.rep.Add(text.ZIP, Generalized, 1)
+		} else {
+			w.rep.Add(text.ZIP, Removed, 1)
 		}
-		z3, okz := w.e.zip3(zip)
-		if zip != "" {
-			if okz {
-				w.rep.Add(text.ZIP, Generalized, 1)
-			} else {
-				w.rep.Add(text.ZIP, Removed, 1)
-			}
-		}
-		if d.Component == 0 {
-			return dst
-		}
-		dst = append(dst, d.Component, d.Component, d.Component)
-		dst = append(dst, noDigits(comp(4))...)
-		dst = append(dst, d.Component)
-		dst = w.esc(dst, z3)
-		dst = append(dst, d.Component)
-		dst = append(dst, noDigits(comp(6))...)
-		dst = append(dst, d.Component)
-		dst = append(dst, comp(7)...)
-		for len(dst) > start && dst[len(dst)-1] == d.Component {
-			dst = dst[:len(dst)-1]
-		}
+	}
+	if d.Component == 0 {
 		return dst
-	})
+	}
+	dst = append(dst, d.Component, d.Component, d.Component)
+	dst = append(dst, noDigits(cs[3])...)
+	dst = append(dst, d.Component)
+	dst = w.esc(dst, z3)
+	dst = append(dst, d.Component)
+	dst = append(dst, noDigits(cs[5])...)
+	dst = append(dst, d.Component)
+	dst = append(dst, cs[6]...)
+	for len(dst) > start && dst[len(dst)-1] == d.Component {
+		dst = dst[:len(dst)-1]
+	}
+	return dst
 }
 
 // noDigits returns v, or nil when v holds a digit: a state or country
@@ -504,58 +674,60 @@ func noDigits(v []byte) []byte {
 	return v
 }
 
-// ids pseudonymizes CX-1 of each repetition, keeping CX-4 (assigning
+// idRep pseudonymizes CX-1 of one repetition, keeping CX-4 (assigning
 // authority) and CX-5 (type); SSN and licence repetitions are removed.
-func (w *hl7Work) ids(raw []byte, cat text.Category) []byte {
-	d := w.d
-	return w.rebuild(raw, func(dst, rp []byte) []byte {
-		id := strings.TrimSpace(w.str(hl7.Nth(rp, d.Component, 1)))
-		typ := hl7.Nth(rp, d.Component, 5)
-		if id != "" {
-			w.remember(cat, id)
-		}
-		if c, removed := idTypesRemoved[strings.ToUpper(w.str(typ))]; removed {
-			w.remember(c, id)
-			w.rep.Add(c, Removed, 1)
-			return dst
-		}
-		if id != "" {
-			w.rep.Add(cat, Pseudonymized, 1)
-			dst = w.e.pseudo.appendPseudonym(dst, "id", id)
-		}
-		auth := hl7.Nth(rp, d.Component, 4)
-		if strings.Contains(strings.ToUpper(w.str(auth)), strings.ToUpper(id)) {
-			auth = nil // an authority that repeats the identifier
-		}
-		if d.Component != 0 && (len(auth) > 0 || len(typ) > 0) {
-			dst = append(dst, d.Component, d.Component, d.Component)
-			dst = append(dst, auth...)
-			if len(typ) > 0 {
-				dst = append(dst, d.Component)
-				dst = append(dst, typ...)
-			}
-		}
+func (w *hl7Work) idRep(dst, rp []byte, cat text.Category) []byte {
+	d := &w.d
+	var cs [5][]byte
+	comps(rp, d.Component, cs[:])
+	id := strings.TrimSpace(w.str(cs[0]))
+	typ := cs[4]
+	if id != "" {
+		w.remember(cat, id)
+	}
+	if c, removed := idTypesRemoved[strings.ToUpper(w.str(typ))]; removed {
+		w.remember(c, id)
+		w.rep.Add(c, Removed, 1)
 		return dst
-	})
+	}
+	if id != "" {
+		w.rep.Add(cat, Pseudonymized, 1)
+		dst = w.appendPseudonym(dst, id)
+	}
+	auth := cs[3]
+	if strings.Contains(strings.ToUpper(w.str(auth)), strings.ToUpper(id)) {
+		auth = nil // an authority that repeats the identifier
+	}
+	if d.Component != 0 && (len(auth) > 0 || len(typ) > 0) {
+		dst = append(dst, d.Component, d.Component, d.Component)
+		dst = append(dst, auth...)
+		if len(typ) > 0 {
+			dst = append(dst, d.Component)
+			dst = append(dst, typ...)
+		}
+	}
+	return dst
 }
 
 // ei pseudonymizes the first part of an EI (split by sep) and keeps its namespace parts.
 func (w *hl7Work) ei(dst, v []byte, sep byte) []byte {
-	id := strings.TrimSpace(w.str(hl7.Nth(v, sep, 1)))
+	first, rest, more := cut(v, sep)
+	id := strings.TrimSpace(w.str(first))
 	if id == "" {
 		return append(dst, v...)
 	}
 	w.remember(text.OtherID, id)
 	w.rep.Add(text.OtherID, Pseudonymized, 1)
-	dst = w.e.pseudo.appendPseudonym(dst, "id", id)
+	dst = w.appendPseudonym(dst, id)
 	if sep == 0 {
 		return dst
 	}
 	// keep the namespace parts, except any that repeat the identifier itself
 	start := len(dst)
-	for c := 2; c <= hl7.Count(v, sep); c++ {
+	for more {
+		var part []byte
+		part, rest, more = cut(rest, sep)
 		dst = append(dst, sep)
-		part := hl7.Nth(v, sep, c)
 		if !strings.EqualFold(strings.TrimSpace(w.str(part)), id) {
 			dst = append(dst, part...)
 		}
@@ -570,11 +742,13 @@ func (w *hl7Work) ei(dst, v []byte, sep byte) []byte {
 // in a date field that is not a date is removed: it may be anything. A birth
 // date of someone 90 or older is removed entirely.
 func (w *hl7Work) dates(raw []byte, dob bool) []byte {
-	d := w.d
 	if dob {
-		if b, ok := parseHL7Date(w.str(hl7.Nth(raw, d.Repetition, 1))); ok {
+		first, _, _ := cut(raw, w.d.Repetition)
+		v := w.str(first)
+		if b, ok := parseHL7Date(v); ok {
 			if b.prec >= 8 {
-				w.remember(text.Date, strconv.Itoa(b.year)+pad2(b.month)+pad2(b.day))
+				// YYYYMMDD: the eight digits parseHL7Date read
+				w.remember(text.Date, v[:8])
 			}
 			if ageAt(b, w.ref) >= 90 {
 				w.rep.Add(text.Age, Removed, 1)
@@ -582,11 +756,18 @@ func (w *hl7Work) dates(raw []byte, dob bool) []byte {
 			}
 		}
 	}
-	return w.rebuild(raw, func(dst, rp []byte) []byte {
-		return w.mapParts(dst, rp, func(dst []byte, _, _ int, v []byte) []byte {
-			return w.appendDateOnly(dst, v)
-		})
-	})
+	out := w.buf[:0]
+	for start := 0; ; {
+		end := w.partEnd(raw, start)
+		out = w.appendDateOnly(out, raw[start:end])
+		if end == len(raw) {
+			break
+		}
+		out = append(out, raw[end])
+		start = end + 1
+	}
+	w.buf = trimTrailing(out, w.d.Repetition)
+	return w.buf
 }
 
 // appendDateOnly treats one value of a date field: dates become their year
@@ -638,7 +819,7 @@ func (w *hl7Work) remember(cat text.Category, v string) {
 	// of work buffers that are reused before then
 	w.pending = append(w.pending, knownValue{cat, w.intern(v)})
 	if len(v) >= 3 {
-		w.exact[foldHash(v)] = struct{}{}
+		w.exact.add(foldHash(v))
 		w.lenMask |= 1 << min(len(v), 63)
 	}
 }
@@ -657,17 +838,83 @@ func foldHash[T string | []byte](v T) uint64 {
 	return h
 }
 
-// isKnown reports whether v equals a remembered identifier value, ignoring case.
-func (w *hl7Work) isKnown(v []byte) bool {
-	if len(v) < 3 || len(w.exact) == 0 {
+// hashSet is a set of 64-bit hashes (open addressing, linear probing),
+// emptied per message without freeing its table.
+type hashSet struct {
+	slots []uint64 // 0 is an empty slot; a hash of 0 is stored as 1
+	n     int
+	shift uint8
+}
+
+func (s *hashSet) reset() {
+	if s.n != 0 {
+		clear(s.slots)
+		s.n = 0
+	}
+}
+
+func (s *hashSet) slot(h uint64) int { return int((h * 0x9E3779B97F4A7C15) >> s.shift) }
+
+func (s *hashSet) add(h uint64) {
+	if h == 0 {
+		h = 1
+	}
+	if 2*(s.n+1) > len(s.slots) {
+		old := s.slots
+		size := max(64, 2*len(old))
+		s.slots = make([]uint64, size)
+		s.shift = uint8(64 - bits.TrailingZeros(uint(size)))
+		s.n = 0
+		for _, v := range old {
+			if v != 0 {
+				s.add(v)
+			}
+		}
+	}
+	mask := len(s.slots) - 1
+	for i := s.slot(h); ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case 0:
+			s.slots[i] = h
+			s.n++
+			return
+		case h:
+			return
+		}
+	}
+}
+
+func (s *hashSet) has(h uint64) bool {
+	if s.n == 0 {
 		return false
 	}
-	_, ok := w.exact[foldHash(v)]
-	return ok
+	if h == 0 {
+		h = 1
+	}
+	mask := len(s.slots) - 1
+	for i := s.slot(h); ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case 0:
+			return false
+		case h:
+			return true
+		}
+	}
+}
+
+// isKnown reports whether v equals a remembered identifier value, ignoring case.
+func (w *hl7Work) isKnown(v []byte) bool {
+	if len(v) < 3 || w.exact.n == 0 {
+		return false
+	}
+	return w.exact.has(foldHash(v))
 }
 
 // intern copies v into the per-message store (see str).
 func (w *hl7Work) intern(v string) string {
+	if len(v) == 0 {
+		return ""
+	}
 	if cap(w.strs)-len(w.strs) < len(v) {
 		w.strs = make([]byte, 0, max(4096, 2*len(v)))
 	}
@@ -676,12 +923,27 @@ func (w *hl7Work) intern(v string) string {
 	return unsafe.String(&w.strs[start], len(v))
 }
 
-// str decodes a raw value into a string backed by the work's per-message
-// store: no allocation per value. The result is valid until the next
-// message; do not keep it.
+// concat returns a+b backed by the per-message store.
+func (w *hl7Work) concat(a, b string) string {
+	if cap(w.strs)-len(w.strs) < len(a)+len(b) {
+		w.strs = make([]byte, 0, max(4096, 2*(len(a)+len(b))))
+	}
+	start := len(w.strs)
+	w.strs = append(append(w.strs, a...), b...)
+	return unsafeString(w.strs[start:])
+}
+
+// str decodes a raw value into a string without allocating: a view of raw
+// when it has no escape sequence, else backed by the work's per-message
+// store. raw must stay unchanged during the message (segment bytes do: an
+// edit makes a new copy). The result is valid until the next message; do
+// not keep it (remember copies).
 func (w *hl7Work) str(raw []byte) string {
 	if len(raw) == 0 {
 		return ""
+	}
+	if w.d.Escape == 0 || bytes.IndexByte(raw, w.d.Escape) < 0 {
+		return unsafeString(raw)
 	}
 	if cap(w.strs)-len(w.strs) < len(raw)+16 {
 		w.strs = make([]byte, 0, max(4096, 2*len(raw)))
@@ -691,24 +953,29 @@ func (w *hl7Work) str(raw []byte) string {
 	return unsafe.String(&w.strs[start], len(w.strs)-start)
 }
 
-// sweepKept treats a kept field: components that repeat an identifier of
-// this message are removed (a patient named in a provider field, an MRN in
-// a field the standard does not define), and full dates are reduced to the
-// year (for example inside timing quantities or name-with-date types).
-func (w *hl7Work) sweepKept(raw []byte) []byte {
-	hasKnown, hasDate := w.scanKept(raw)
+// sweepKept treats a kept field, given what scanKept found in it:
+// components that repeat an identifier of this message are removed (a
+// patient named in a provider field, an MRN in a field the standard does
+// not define), and full dates are reduced to the year (for example inside
+// timing quantities or name-with-date types).
+func (w *hl7Work) sweepKept(raw []byte, hasKnown, hasDate bool) []byte {
 	if hasKnown {
-		out := w.rebuild(raw, func(dst, rp []byte) []byte {
-			return w.mapParts(dst, rp, func(dst []byte, _, _ int, v []byte) []byte {
-				if w.knownPart(v) {
-					w.rep.Add(text.OtherID, Removed, 1)
-					return dst
-				}
-				return append(dst, v...)
-			})
-		})
-		raw = append(w.buf2[:0], out...)
-		w.buf2 = raw
+		out := w.buf2[:0]
+		for start := 0; ; {
+			end := w.partEnd(raw, start)
+			if v := raw[start:end]; w.knownPart(v) {
+				w.rep.Add(text.OtherID, Removed, 1)
+			} else {
+				out = append(out, v...)
+			}
+			if end == len(raw) {
+				break
+			}
+			out = append(out, raw[end])
+			start = end + 1
+		}
+		w.buf2 = trimTrailing(out, w.d.Repetition)
+		raw = w.buf2
 	}
 	if !hasDate {
 		return raw
@@ -716,51 +983,58 @@ func (w *hl7Work) sweepKept(raw []byte) []byte {
 	return w.sweepDates(raw)
 }
 
-// scanKept looks through a kept field once, without splitting it: whether a
-// part may equal a remembered identifier (its trimmed length is one of
-// theirs and its hash matches), and whether it has a run of 8 digits (a
-// possible date).
-func (w *hl7Work) scanKept(raw []byte) (hasKnown, hasDate bool) {
+// scanKept looks through a kept field once, without splitting it, from
+// data[from] to the next field separator (or the end), which it returns:
+// whether a part may equal a remembered identifier (its trimmed length is
+// one of theirs and its hash matches), and whether it has a run of 8 digits
+// (a possible date).
+func (w *hl7Work) scanKept(data []byte, from int) (end int, hasKnown, hasDate bool) {
 	d := &w.d
 	cls := &w.class
-	start, run := 0, 0
-	for i := 0; i <= len(raw); i++ {
-		if i < len(raw) {
-			switch cls[raw[i]] {
-			case clsDigit:
-				if run++; run >= 8 {
-					hasDate = true
-				}
-				continue
-			case clsOther:
-				run = 0
-				continue
+	start, run := from, 0
+	i := from
+	for ; ; i++ {
+		c := uint8(clsField)
+		if i < len(data) {
+			c = cls[data[i]]
+		}
+		switch c {
+		case clsDigit:
+			if run++; run >= 8 {
+				hasDate = true
 			}
+			continue
+		case clsOther:
+			run = 0
+			continue
 		}
 		if !hasKnown && w.lenMask != 0 {
 			a, b := start, i
-			for a < b && raw[a] == ' ' {
+			for a < b && data[a] == ' ' {
 				a++
 			}
-			for b > a && raw[b-1] == ' ' {
+			for b > a && data[b-1] == ' ' {
 				b--
 			}
-			if n := b - a; n >= 3 && w.lenMask&(1<<min(n, 63)) != 0 && w.knownPart(raw[a:b]) {
+			if n := b - a; n >= 3 && w.lenMask&(1<<min(n, 63)) != 0 && w.knownPart(data[a:b]) {
 				hasKnown = true
-			} else if n >= 3 && d.Escape != 0 && bytes.IndexByte(raw[a:b], d.Escape) >= 0 && w.knownPart(raw[a:b]) {
+			} else if n >= 3 && d.Escape != 0 && bytes.IndexByte(data[a:b], d.Escape) >= 0 && w.knownPart(data[a:b]) {
 				hasKnown = true
 			}
 		}
+		if c == clsField {
+			return i, hasKnown, hasDate
+		}
 		start, run = i+1, 0
 	}
-	return hasKnown, hasDate
 }
 
 // byte classes for scanKept
 const (
 	clsOther = iota
 	clsDigit
-	clsSep
+	clsSep   // repetition, component or subcomponent separator
+	clsField // field separator
 )
 
 // setClasses prepares the byte class table for the message's delimiters.
@@ -780,6 +1054,7 @@ func (w *hl7Work) setClasses() {
 			w.class[c] = clsSep
 		}
 	}
+	w.class[w.d.Field] = clsField
 }
 
 // knownPart reports whether a raw value equals a remembered identifier.
@@ -796,19 +1071,38 @@ func (w *hl7Work) knownPart(v []byte) bool {
 
 // sweepDates reduces full dates found in kept fields to the year.
 func (w *hl7Work) sweepDates(raw []byte) []byte {
-	found := true
-	if !found || !w.anyPart(raw, looksLikeDTM) {
+	found := false
+	for start := 0; ; {
+		end := w.partEnd(raw, start)
+		if looksLikeDTM(raw[start:end]) {
+			found = true
+			break
+		}
+		if end == len(raw) {
+			break
+		}
+		start = end + 1
+	}
+	if !found {
 		return raw
 	}
-	return w.rebuild(raw, func(dst, rp []byte) []byte {
-		return w.mapParts(dst, rp, func(dst []byte, _, _ int, v []byte) []byte {
-			if looksLikeDTM(v) {
-				dt, _ := parseHL7Date(unsafeString(v))
-				return w.appendDate(dst, v, dt)
-			}
-			return append(dst, v...)
-		})
-	})
+	out := w.buf[:0]
+	for start := 0; ; {
+		end := w.partEnd(raw, start)
+		if v := raw[start:end]; looksLikeDTM(v) {
+			dt, _ := parseHL7Date(unsafeString(v))
+			out = w.appendDate(out, v, dt)
+		} else {
+			out = append(out, v...)
+		}
+		if end == len(raw) {
+			break
+		}
+		out = append(out, raw[end])
+		start = end + 1
+	}
+	w.buf = trimTrailing(out, w.d.Repetition)
+	return w.buf
 }
 
 // looksLikeDTM reports whether v is exactly an HL7 date/time of at least day
@@ -832,15 +1126,8 @@ func looksLikeDTM(v []byte) bool {
 	if len(rest) > 0 && !(len(rest) == 5 && (rest[0] == '+' || rest[0] == '-')) {
 		return false
 	}
-	dt, ok := parseHL7Date(string(v[:8]))
+	dt, ok := parseHL7Date(unsafeString(v[:8]))
 	return ok && dt.prec == 8 && dt.year >= 1800 && dt.year <= 2200
-}
-
-func pad2(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
-	}
-	return strconv.Itoa(n)
 }
 
 // knownValue is an identifier value of the message waiting to enter the
@@ -862,45 +1149,47 @@ func (w *hl7Work) scrub(dst, raw []byte) []byte {
 	w.tmp = w.d.AppendUnescaped(w.tmp[:0], raw)
 	start := len(w.tmp)
 	w.tmp = w.e.scrubber.Scrub(w.tmp, w.tmp[:start], &w.known, &w.counts)
-	return w.esc(dst, string(w.tmp[start:]))
+	return w.esc(dst, unsafeString(w.tmp[start:]))
 }
 
-// coded scrubs the text components (2, 5 and 9) of each CE/CWE repetition.
-func (w *hl7Work) coded(raw []byte) []byte {
-	d := w.d
-	return w.rebuild(raw, func(dst, rp []byte) []byte {
-		for _, sys := range []int{3, 6} {
-			if countyCodeSystems[strings.ToUpper(w.str(hl7.Nth(rp, d.Component, sys)))] {
-				w.rep.Add(text.Address, Removed, 1)
-				return dst
-			}
+// codedRep scrubs the text components (2, 5 and 9) of one CE/CWE repetition.
+func (w *hl7Work) codedRep(dst, rp []byte) []byte {
+	d := &w.d
+	var cs [6][]byte
+	comps(rp, d.Component, cs[:])
+	for _, sys := range [...]int{3, 6} {
+		if v := cs[sys-1]; len(v) > 0 && countyCodeSystems[strings.ToUpper(w.str(v))] {
+			w.rep.Add(text.Address, Removed, 1)
+			return dst
 		}
-		for c := 1; c <= hl7.Count(rp, d.Component); c++ {
-			if c > 1 {
-				dst = append(dst, d.Component)
-			}
-			comp := hl7.Nth(rp, d.Component, c)
-			if c == 2 || c == 5 || c == 9 {
-				dst = w.scrub(dst, comp)
-			} else {
-				dst = append(dst, comp...)
-			}
+	}
+	for c, rest, more := 1, rp, len(rp) > 0; more; c++ {
+		var comp []byte
+		comp, rest, more = cut(rest, d.Component)
+		if c > 1 {
+			dst = append(dst, d.Component)
 		}
-		return dst
-	})
+		if c == 2 || c == 5 || c == 9 {
+			dst = w.scrub(dst, comp)
+		} else {
+			dst = append(dst, comp...)
+		}
+	}
+	return dst
 }
 
 // countyCodeSystems are coding systems whose codes name a county or smaller area.
 var countyCodeSystems = map[string]bool{"FIPS6_4": true, "FIPS6-4": true, "FIPS55-3": true, "FIPS 6-4": true, "GNIS": true}
 
-// obx5 treats an observation value by its type (OBX-2).
-func (w *hl7Work) obx5(s hl7.Segment, fnum int, raw []byte) []byte {
-	vt := strings.ToUpper(strings.TrimSpace(w.str(hl7.Nth(s.Field(2), w.d.Component, 1))))
+// obx5 treats an observation value by its type (OBX-2, given as f2).
+func (w *hl7Work) obx5(f2, raw []byte) []byte {
+	vt0, _, _ := cut(f2, w.d.Component)
+	vt := strings.ToUpper(strings.TrimSpace(w.str(vt0)))
 	switch vt {
 	case "NM", "SN", "NA", "NR", "ID", "IS", "CP", "MO", "TM", "CQ":
-		return w.sweepKept(raw)
+		return w.transform(f2, keepR, raw)
 	case "CE", "CWE", "CNE", "CF":
-		return w.coded(raw)
+		return w.transform(f2, codedR, raw)
 	case "DT", "DTM", "TS", "DR":
 		return w.dates(raw, false)
 	case "ED", "RP":
@@ -911,17 +1200,17 @@ func (w *hl7Work) obx5(s hl7.Segment, fnum int, raw []byte) []byte {
 		w.rep.Add(cat, Removed, 1)
 		return nil
 	case "XPN", "PN":
-		return w.transform(s, fnum, nameR, raw)
+		return w.transform(f2, nameR, raw)
 	case "XAD", "AD":
-		return w.transform(s, fnum, addrR, raw)
+		return w.transform(f2, addrR, raw)
 	case "XTN", "TN":
-		return w.transform(s, fnum, phoneR, raw)
+		return w.transform(f2, phoneR, raw)
 	case "CX":
-		return w.transform(s, fnum, mrnR, raw)
+		return w.transform(f2, mrnR, raw)
 	case "EI", "HD":
 		// entity and hierarchic designators here are instance identifiers (order, study UIDs)
-		return w.transform(s, fnum, eiR, raw)
+		return w.transform(f2, eiR, raw)
 	}
 	// TX, FT, ST and anything unknown: free text
-	return w.rebuild(raw, func(dst, rp []byte) []byte { return w.scrub(dst, rp) })
+	return w.eachRep(raw, opText, text.Name)
 }

@@ -147,3 +147,83 @@ var hl7Segments = map[string][]fieldRule{
 var idTypesRemoved = map[string]text.Category{
 	"SS": text.SSN, "SSN": text.SSN, "DL": text.License, "PPN": text.License, "DN": text.License,
 }
+
+// segInfo is the compiled form of one hl7Segments entry.
+type segInfo struct {
+	// rules[n] is the rule of field n; fields past the end are kept.
+	rules []rule
+	// lastEarly is the highest field number treated in pass 1 (0: none).
+	lastEarly int
+}
+
+// rule returns the rule of field n.
+func (si *segInfo) rule(n int) rule {
+	if n < len(si.rules) {
+		return si.rules[n]
+	}
+	return keepR
+}
+
+// segIndex maps a segment name (three bytes A-Z or 0-9) to 1 + its index
+// in segInfos, or 0 for segments not in hl7Segments.
+var (
+	segIndex [36 * 36 * 36]uint8
+	segInfos []segInfo
+)
+
+func init() {
+	for name, frs := range hl7Segments {
+		si := segInfo{}
+		for _, fr := range frs {
+			if fr.field >= len(si.rules) {
+				si.rules = append(si.rules, make([]rule, fr.field+1-len(si.rules))...)
+			}
+			si.rules[fr.field] = fr.rule
+			if !late(fr.k) {
+				si.lastEarly = max(si.lastEarly, fr.field)
+			}
+		}
+		k, ok := segKey([]byte(name))
+		if !ok || len(segInfos) >= 255 {
+			panic("deid: bad segment table entry " + name)
+		}
+		segInfos = append(segInfos, si)
+		segIndex[k] = uint8(len(segInfos))
+	}
+}
+
+// segDigit maps a segment name byte to 0-35, or 255.
+func segDigit(c byte) int {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return int(c - 'A')
+	case c >= '0' && c <= '9':
+		return int(c-'0') + 26
+	}
+	return 255
+}
+
+// segKey returns the segIndex position of a segment name.
+func segKey(name []byte) (int, bool) {
+	if len(name) < 3 {
+		return 0, false
+	}
+	a, b, c := segDigit(name[0]), segDigit(name[1]), segDigit(name[2])
+	if a > 35 || b > 35 || c > 35 {
+		return 0, false
+	}
+	return (a*36+b)*36 + c, true
+}
+
+// segRules returns the rules of the segment whose bytes are data, or nil
+// for a segment not in hl7Segments (dropped, or an allowlisted Z-segment).
+func segRules(data []byte) *segInfo {
+	k, ok := segKey(data)
+	if !ok {
+		return nil
+	}
+	if i := segIndex[k]; i != 0 {
+		return &segInfos[i-1]
+	}
+	return nil
+}

@@ -64,13 +64,32 @@ func (p *Pseudonymizer) appendPseudonym(dst []byte, namespace, value string) []b
 	b := append(st.buf[:0], namespace...)
 	b = append(b, 0)
 	b = appendNormalizedID(b, value)
+	dst = p.sum(dst, st, b)
+	p.pool.Put(st)
+	return dst
+}
+
+// appendNormalized is appendPseudonym for a value already normalized
+// (appendNormalizedID).
+func (p *Pseudonymizer) appendNormalized(dst []byte, namespace string, norm []byte) []byte {
+	st := p.pool.Get().(*pseudoState)
+	b := append(st.buf[:0], namespace...)
+	b = append(b, 0)
+	b = append(b, norm...)
+	dst = p.sum(dst, st, b)
+	p.pool.Put(st)
+	return dst
+}
+
+// sum appends the pseudonym of the namespaced, normalized input b (which
+// st.buf becomes).
+func (p *Pseudonymizer) sum(dst []byte, st *pseudoState, b []byte) []byte {
 	st.buf = b
 	st.h.Reset()
 	st.h.Write(b)
 	s := st.h.Sum(st.sum[:0])
 	var enc [16]byte
 	b32.Encode(enc[:], s[:10])
-	p.pool.Put(st)
 	return append(dst, enc[:pseudoLen]...)
 }
 
