@@ -411,11 +411,33 @@ func (w *hl7Work) appendPseudonym(dst []byte, id string) []byte {
 }
 
 func (w *hl7Work) esc(dst []byte, v string) []byte {
-	out, ok := w.d.AppendEscaped(dst, v)
+	// the bytes before the first one AppendEscaped would encode are copied
+	// as they are (its treatment of a byte never depends on earlier ones)
+	i := 0
+	for i < len(v) && w.class[v[i]] < clsSpecial {
+		i++
+	}
+	if i == len(v) {
+		return append(dst, v...)
+	}
+	start := len(dst)
+	dst = append(dst, v[:i]...)
+	out, ok := w.d.AppendEscaped(dst, v[i:])
 	if !ok {
-		return dst
+		return dst[:start]
 	}
 	return out
+}
+
+// escClass marks, in w.class, the bytes AppendEscaped encodes: delimiters,
+// CR, LF and NUL.
+func (w *hl7Work) escClass() {
+	d := &w.d
+	for _, c := range [...]byte{'\r', '\n', 0, d.Escape, d.Truncation} {
+		if w.class[c] < clsSep {
+			w.class[c] = clsSpecial
+		}
+	}
 }
 
 // cut splits b around the first sep: the part before it, the rest after it,
@@ -942,7 +964,7 @@ func (w *hl7Work) str(raw []byte) string {
 	if len(raw) == 0 {
 		return ""
 	}
-	if w.d.Escape == 0 || bytes.IndexByte(raw, w.d.Escape) < 0 {
+	if !w.hasEscape(raw) {
 		return unsafeString(raw)
 	}
 	if cap(w.strs)-len(w.strs) < len(raw)+16 {
@@ -951,6 +973,23 @@ func (w *hl7Work) str(raw []byte) string {
 	start := len(w.strs)
 	w.strs = w.d.AppendUnescaped(w.strs, raw)
 	return unsafe.String(&w.strs[start], len(w.strs)-start)
+}
+
+// hasEscape reports whether raw holds the message's escape character.
+func (w *hl7Work) hasEscape(raw []byte) bool {
+	e := w.d.Escape
+	if e == 0 {
+		return false
+	}
+	if len(raw) > 16 {
+		return bytes.IndexByte(raw, e) >= 0
+	}
+	for _, c := range raw {
+		if c == e {
+			return true
+		}
+	}
+	return false
 }
 
 // sweepKept treats a kept field, given what scanKept found in it:
@@ -989,52 +1028,60 @@ func (w *hl7Work) sweepKept(raw []byte, hasKnown, hasDate bool) []byte {
 // one of theirs and its hash matches), and whether it has a run of 8 digits
 // (a possible date).
 func (w *hl7Work) scanKept(data []byte, from int) (end int, hasKnown, hasDate bool) {
-	d := &w.d
 	cls := &w.class
-	start, run := from, 0
-	i := from
-	for ; ; i++ {
-		c := uint8(clsField)
+	start, run, maxRun := from, 0, 0
+	for i := from; ; i++ {
+		k := uint8(clsField)
 		if i < len(data) {
-			c = cls[data[i]]
-		}
-		switch c {
-		case clsDigit:
-			if run++; run >= 8 {
-				hasDate = true
-			}
-			continue
-		case clsOther:
-			run = 0
-			continue
-		}
-		if !hasKnown && w.lenMask != 0 {
-			a, b := start, i
-			for a < b && data[a] == ' ' {
-				a++
-			}
-			for b > a && data[b-1] == ' ' {
-				b--
-			}
-			if n := b - a; n >= 3 && w.lenMask&(1<<min(n, 63)) != 0 && w.knownPart(data[a:b]) {
-				hasKnown = true
-			} else if n >= 3 && d.Escape != 0 && bytes.IndexByte(data[a:b], d.Escape) >= 0 && w.knownPart(data[a:b]) {
-				hasKnown = true
+			k = cls[data[i]]
+			if k < clsSep {
+				// the digit run grows or restarts (clsDigit is the only
+				// class below clsSep with bit 0 set)
+				run = (run + 1) * int(k&clsDigit)
+				maxRun = max(maxRun, run)
+				continue
 			}
 		}
-		if c == clsField {
-			return i, hasKnown, hasDate
+		if !hasKnown && w.lenMask != 0 && i-start >= 3 {
+			hasKnown = w.knownRaw(data[start:i])
+		}
+		if k == clsField {
+			return i, hasKnown, maxRun >= 8
 		}
 		start, run = i+1, 0
 	}
+}
+
+// knownRaw reports whether one part of a kept field, as scanKept sees it
+// (between separators, still escaped), may repeat a remembered identifier:
+// trimmed of spaces, its length is one of theirs and it matches, or it has
+// an escape sequence and matches once decoded.
+func (w *hl7Work) knownRaw(v []byte) bool {
+	a, b := 0, len(v)
+	for a < b && v[a] == ' ' {
+		a++
+	}
+	for b > a && v[b-1] == ' ' {
+		b--
+	}
+	n := b - a
+	if n < 3 {
+		return false
+	}
+	if w.lenMask&(1<<min(n, 63)) != 0 && w.knownPart(v[a:b]) {
+		return true
+	}
+	e := w.d.Escape
+	return e != 0 && bytes.IndexByte(v[a:b], e) >= 0 && w.knownPart(v[a:b])
 }
 
 // byte classes for scanKept
 const (
 	clsOther = iota
 	clsDigit
-	clsSep   // repetition, component or subcomponent separator
-	clsField // field separator
+	clsSpecial // other bytes AppendEscaped encodes: escape, truncation, CR, LF, NUL
+	clsSep     // repetition, component or subcomponent separator
+	clsField   // field separator
 )
 
 // setClasses prepares the byte class table for the message's delimiters.
@@ -1055,6 +1102,7 @@ func (w *hl7Work) setClasses() {
 		}
 	}
 	w.class[w.d.Field] = clsField
+	w.escClass()
 }
 
 // knownPart reports whether a raw value equals a remembered identifier.
@@ -1062,7 +1110,7 @@ func (w *hl7Work) knownPart(v []byte) bool {
 	if len(v) < 3 {
 		return false
 	}
-	if w.d.Escape != 0 && bytes.IndexByte(v, w.d.Escape) >= 0 {
+	if w.hasEscape(v) {
 		w.tmp = w.d.AppendUnescaped(w.tmp[:0], v)
 		v = w.tmp
 	}
