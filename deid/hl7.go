@@ -2,6 +2,7 @@ package deid
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -33,6 +34,7 @@ type hl7Work struct {
 	pending  []knownValue // remembered values not yet added to known
 	built    int          // pending[:built] are in known
 	exact    hashSet      // fold hashes of the remembered values of 3 bytes or more
+	shapes   shapeSet     // shapes of the same values
 	lenMask  uint64       // bit n: some remembered value has n bytes (63: longer)
 	strs     []byte       // backing store of w.str results, reset per message
 	memo     []pseudoMemo // pseudonyms of this message, by normalized identifier
@@ -68,6 +70,7 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 	w.pending = w.pending[:0]
 	w.built = 0
 	w.exact.reset()
+	w.shapes = shapeSet{}
 	w.lenMask = 0
 	w.strs = w.strs[:0]
 	w.memo = w.memo[:0]
@@ -842,22 +845,47 @@ func (w *hl7Work) remember(cat text.Category, v string) {
 	w.pending = append(w.pending, knownValue{cat, w.intern(v)})
 	if len(v) >= 3 {
 		w.exact.add(foldHash(v))
+		w.shapes.add(v)
 		w.lenMask |= 1 << min(len(v), 63)
 	}
 }
 
-// foldHash is FNV-1a over the ASCII-upper-cased bytes of v.
-func foldHash[T string | []byte](v T) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		h ^= uint64(c)
-		h *= 1099511628211
+// foldHash hashes v with ASCII letters upper-cased, eight bytes at a time.
+func foldHash(v string) uint64 {
+	return foldHashBytes(unsafe.Slice(unsafe.StringData(v), len(v)))
+}
+
+// foldHashBytes is foldHash for a byte slice.
+func foldHashBytes(v []byte) uint64 {
+	const k0, k1 = 0x9E3779B97F4A7C15, 0xD6E8FEB86659FD93
+	h := foldMix(uint64(len(v)), k1, k0)
+	for len(v) >= 8 {
+		h = foldMix(h, upper8(binary.LittleEndian.Uint64(v)), k0)
+		v = v[8:]
 	}
-	return h
+	if len(v) > 0 {
+		var x uint64
+		for i := len(v) - 1; i >= 0; i-- {
+			x = x<<8 | uint64(v[i])
+		}
+		h = foldMix(h, upper8(x), k0)
+	}
+	return foldMix(h, k1, k0)
+}
+
+func foldMix(h, x, k uint64) uint64 {
+	hi, lo := bits.Mul64(h^x, k)
+	return hi ^ lo
+}
+
+// upper8 upper-cases the ASCII letters among the eight bytes of x.
+func upper8(x uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	t := x &^ high
+	ge := t + ones*(0x80-'a')   // high bit set where t >= 'a'
+	gt := t + ones*(0x80-'z'-1) // high bit set where t > 'z'
+	m := ge &^ gt &^ x & high
+	return x ^ m>>2 // 0x80>>2 is the case bit 0x20
 }
 
 // hashSet is a set of 64-bit hashes (open addressing, linear probing),
@@ -929,7 +957,7 @@ func (w *hl7Work) isKnown(v []byte) bool {
 	if len(v) < 3 || w.exact.n == 0 {
 		return false
 	}
-	return w.exact.has(foldHash(v))
+	return w.exact.has(foldHashBytes(v))
 }
 
 // intern copies v into the per-message store (see str).
@@ -1022,41 +1050,50 @@ func (w *hl7Work) sweepKept(raw []byte, hasKnown, hasDate bool) []byte {
 	return w.sweepDates(raw)
 }
 
-// scanKept looks through a kept field once, without splitting it, from
-// data[from] to the next field separator (or the end), which it returns:
-// whether a part may equal a remembered identifier (its trimmed length is
-// one of theirs and its hash matches), and whether it has a run of 8 digits
-// (a possible date).
+// scanKept looks through a kept field once, from data[from] to the next
+// field separator (or the end), which it returns: whether a part (the text
+// between separators) may equal a remembered identifier (its trimmed length
+// is one of theirs and its hash matches), and whether a part starts with 8
+// digits (a possible date: every value looksLikeDTM accepts does).
 func (w *hl7Work) scanKept(data []byte, from int) (end int, hasKnown, hasDate bool) {
 	cls := &w.class
-	start, run, maxRun := from, 0, 0
+	start := from
 	for i := from; ; i++ {
-		k := uint8(clsField)
-		if i < len(data) {
-			k = cls[data[i]]
-			if k < clsSep {
-				// the digit run grows or restarts (clsDigit is the only
-				// class below clsSep with bit 0 set)
-				run = (run + 1) * int(k&clsDigit)
-				maxRun = max(maxRun, run)
-				continue
+		var seen uint8 // classes met in the part: clsSpecial when it has an escape
+		for i < len(data) && cls[data[i]] < clsSep {
+			seen |= cls[data[i]]
+			i++
+		}
+		if n := i - start; n >= 3 {
+			if !hasDate && n >= 8 && eightDigits(data[start:]) {
+				hasDate = true
+			}
+			if !hasKnown && w.lenMask != 0 {
+				hasKnown = w.knownRaw(data[start:i], seen&clsSpecial != 0)
 			}
 		}
-		if !hasKnown && w.lenMask != 0 && i-start >= 3 {
-			hasKnown = w.knownRaw(data[start:i])
+		if i == len(data) || cls[data[i]] == clsField {
+			return i, hasKnown, hasDate
 		}
-		if k == clsField {
-			return i, hasKnown, maxRun >= 8
-		}
-		start, run = i+1, 0
+		start = i + 1
 	}
 }
 
+// eightDigits reports whether b starts with 8 ASCII digits.
+func eightDigits(b []byte) bool {
+	x := binary.LittleEndian.Uint64(b)
+	// every byte in '0'..'9': its high nibble is 3 and adding 6 to it does
+	// not carry into the high nibble
+	return x&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030 &&
+		(x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030
+}
+
 // knownRaw reports whether one part of a kept field, as scanKept sees it
-// (between separators, still escaped), may repeat a remembered identifier:
-// trimmed of spaces, its length is one of theirs and it matches, or it has
-// an escape sequence and matches once decoded.
-func (w *hl7Work) knownRaw(v []byte) bool {
+// (between separators, still escaped; special tells whether it has a byte
+// of class clsSpecial), may repeat a remembered identifier: trimmed of
+// spaces, its length is one of theirs and it matches, or it has an escape
+// sequence and matches once decoded.
+func (w *hl7Work) knownRaw(v []byte, special bool) bool {
 	a, b := 0, len(v)
 	for a < b && v[a] == ' ' {
 		a++
@@ -1068,11 +1105,46 @@ func (w *hl7Work) knownRaw(v []byte) bool {
 	if n < 3 {
 		return false
 	}
+	if !special && plain(v[a]) && plain(v[b-1]) {
+		// no escape and nothing more to trim: knownPart would look up
+		// v[a:b] itself, which the shape filter may rule out first
+		return w.lenMask&(1<<min(n, 63)) != 0 && w.shapes.has(v[a:b]) && w.isKnown(v[a:b])
+	}
 	if w.lenMask&(1<<min(n, 63)) != 0 && w.knownPart(v[a:b]) {
 		return true
 	}
 	e := w.d.Escape
 	return e != 0 && bytes.IndexByte(v[a:b], e) >= 0 && w.knownPart(v[a:b])
+}
+
+// plain reports whether c is printable ASCII other than space (so no
+// trimming function removes it).
+func plain(c byte) bool { return c > ' ' && c < 0x7f }
+
+// shapeSet is a bit set of the shapes of the remembered values: length,
+// first and last byte, ignoring ASCII case. A value whose shape is not in
+// it is not remembered.
+type shapeSet [16]uint64
+
+func shapeOf[T string | []byte](v T) uint {
+	f, l := v[0], v[len(v)-1]
+	if f >= 'a' && f <= 'z' {
+		f -= 'a' - 'A'
+	}
+	if l >= 'a' && l <= 'z' {
+		l -= 'a' - 'A'
+	}
+	return (uint(len(v))*131 + uint(f)*31 + uint(l)) & 1023
+}
+
+func (s *shapeSet) add(v string) {
+	k := shapeOf(v)
+	s[k/64] |= 1 << (k % 64)
+}
+
+func (s *shapeSet) has(v []byte) bool {
+	k := shapeOf(v)
+	return s[k/64]&(1<<(k%64)) != 0
 }
 
 // byte classes for scanKept
