@@ -40,6 +40,7 @@ type hl7Work struct {
 	memo     []pseudoMemo // pseudonyms of this message, by normalized identifier
 	norm     []byte
 	seg      []byte
+	seps     []int32 // field separator positions of one segment (pass 1)
 	buf2     []byte
 	buf      []byte
 	tmp      []byte
@@ -195,46 +196,80 @@ func (w *hl7Work) pass1(s hl7.Segment, si *segInfo) error {
 		return nil
 	}
 	fs := w.d.Field
-	// the new segment is built only from the first field that changes
-	var out []byte
-	changed := false
-	fnum := 0
-	pos := 3
+	pos, fnum := 3, 0
 	if data[0] == 'M' && data[1] == 'S' && data[2] == 'H' {
 		// MSH-1 (the separator) and MSH-2 (encoding characters) stay as they are
 		pos = indexFrom(data, fs, 4)
 		fnum = 2
 	}
-	for pos < len(data) && fnum < si.lastEarly {
-		start := pos + 1
-		end := indexFrom(data, fs, start)
-		raw := data[start:end]
-		fnum++
-		r := si.rule(fnum)
-		if late(r.k) || len(raw) == 0 {
-			if changed {
-				out = append(out, fs)
-				out = append(out, raw...)
-			}
-		} else {
-			nv := w.transform(nil, r, raw)
-			if !changed && !bytes.Equal(nv, raw) {
-				changed = true
-				out = append(w.seg[:0], data[:pos]...)
-			}
-			if changed {
-				out = append(out, fs)
-				out = append(out, nv...)
-			}
+	// seps[k] is the separator before field fnum+1+k, up to the one after
+	// the last early field
+	seps := appendIndexes(w.seps[:0], data, pos, fs, si.lastEarly-fnum+1)
+	w.seps = seps
+	// the new segment is built only from the first field that changes
+	var out []byte
+	changed := false
+	prev := 0 // data[:prev] is in out
+	for _, fr := range si.early {
+		k := fr.field - fnum - 1
+		if k < 0 {
+			continue
 		}
-		pos = end
+		if k >= len(seps) {
+			break
+		}
+		start, end := int(seps[k])+1, len(data)
+		if k+1 < len(seps) {
+			end = int(seps[k+1])
+		}
+		raw := data[start:end]
+		if len(raw) == 0 {
+			continue
+		}
+		nv := w.transform(nil, fr.rule, raw)
+		if bytes.Equal(nv, raw) {
+			continue
+		}
+		if !changed {
+			changed = true
+			out = w.seg[:0]
+		}
+		out = append(out, data[prev:start]...)
+		out = append(out, nv...)
+		prev = end
 	}
 	if !changed {
 		return nil
 	}
-	out = append(out, data[pos:]...)
+	out = append(out, data[prev:]...)
 	w.seg = out
 	return s.Replace(out)
+}
+
+// appendIndexes appends to dst the positions of the first n bytes c in
+// data[from:], eight bytes at a time.
+func appendIndexes(dst []int32, data []byte, from int, c byte, n int) []int32 {
+	const low7 = 0x7F7F7F7F7F7F7F7F
+	pat := 0x0101010101010101 * uint64(c)
+	i := from
+	for ; i+8 <= len(data); i += 8 {
+		x := binary.LittleEndian.Uint64(data[i:]) ^ pat
+		// high bit of each byte of m set exactly where x has a zero byte
+		m := ^((x&low7 + low7) | x | low7)
+		for m != 0 {
+			if len(dst) >= n {
+				return dst
+			}
+			dst = append(dst, int32(i+bits.TrailingZeros64(m)/8))
+			m &= m - 1
+		}
+	}
+	for ; i < len(data) && len(dst) < n; i++ {
+		if data[i] == c {
+			dst = append(dst, int32(i))
+		}
+	}
+	return dst
 }
 
 // pass2 treats the kept fields (swept for identifier values and full

@@ -1,6 +1,10 @@
 package deid
 
-import "github.com/safeharbor/safeharbor/deid/text"
+import (
+	"slices"
+
+	"github.com/safeharbor/safeharbor/deid/text"
+)
 
 // kind is how one HL7v2 field is treated.
 type kind uint8
@@ -152,6 +156,8 @@ var idTypesRemoved = map[string]text.Category{
 type segInfo struct {
 	// rules[n] is the rule of field n; fields past the end are kept.
 	rules []rule
+	// early lists the fields treated in pass 1, by field number.
+	early []fieldRule
 	// lastEarly is the highest field number treated in pass 1 (0: none).
 	lastEarly int
 }
@@ -181,8 +187,10 @@ func init() {
 			si.rules[fr.field] = fr.rule
 			if !late(fr.k) {
 				si.lastEarly = max(si.lastEarly, fr.field)
+				si.early = append(si.early, fr)
 			}
 		}
+		slices.SortFunc(si.early, func(a, b fieldRule) int { return a.field - b.field })
 		k, ok := segKey([]byte(name))
 		if !ok || len(segInfos) >= 255 {
 			panic("deid: bad segment table entry " + name)
