@@ -40,7 +40,7 @@ type hl7Work struct {
 	memo     []pseudoMemo // pseudonyms of this message, by normalized identifier
 	norm     []byte
 	seg      []byte
-	seps     []int32 // field separator positions of one segment (pass 1)
+	seps     []int32 // field separator positions of one segment
 	buf2     []byte
 	buf      []byte
 	tmp      []byte
@@ -273,66 +273,66 @@ func appendIndexes(dst []int32, data []byte, from int, c byte, n int) []int32 {
 }
 
 // pass2 treats the kept fields (swept for identifier values and full
-// dates) and the free-text fields of one segment. A kept field is scanned
-// once, in the same walk that finds its end; most come through unchanged.
+// dates) and the free-text fields of one segment. Most fields come through
+// unchanged: the new segment is built only from the first that changes.
 func (w *hl7Work) pass2(s hl7.Segment, si *segInfo) error {
 	data := s.Bytes()
 	if len(data) <= 3 {
 		return nil
 	}
 	fs := w.d.Field
-	var out []byte
-	changed := false
-	fnum := 0
-	pos := 3
+	pos, fnum := 3, 0
 	if data[0] == 'M' && data[1] == 'S' && data[2] == 'H' {
 		pos = indexFrom(data, fs, 4)
 		fnum = 2
 	}
+	seps := appendIndexes(w.seps[:0], data, pos, fs, len(data))
+	w.seps = seps
+	var out []byte
+	changed := false
+	prev := 0     // data[:prev] is in out
 	var f2 []byte // field 2, for OBX-5
-	for pos < len(data) {
-		start := pos + 1
+	for k, sep := range seps {
 		fnum++
-		r := si.rule(fnum)
-		var end int
-		var nv []byte
-		treated := false
-		if r.k == kKeep {
-			var hasKnown, hasDate bool
-			end, hasKnown, hasDate = w.scanKept(data, start)
-			if hasKnown || hasDate {
-				nv, treated = w.sweepKept(data[start:end], hasKnown, hasDate), true
-			}
-		} else {
-			end = indexFrom(data, fs, start)
-			if late(r.k) && end > start {
-				nv, treated = w.transform(f2, r, data[start:end]), true
-			}
+		start, end := int(sep)+1, len(data)
+		if k+1 < len(seps) {
+			end = int(seps[k+1])
 		}
 		raw := data[start:end]
 		if fnum == 2 {
 			f2 = raw
 		}
-		if !treated {
-			if changed {
-				out = append(out, fs)
-				out = append(out, raw...)
-			}
-		} else {
-			if !changed && !bytes.Equal(nv, raw) {
-				changed = true
-				out = append(w.seg[:0], data[:pos]...)
-			}
-			if changed {
-				out = append(out, fs)
-				out = append(out, nv...)
-			}
+		if len(raw) == 0 {
+			continue
 		}
-		pos = end
+		var nv []byte
+		switch r := si.rule(fnum); {
+		case r.k == kKeep:
+			_, hasKnown, hasDate := w.scanKept(raw, 0)
+			if !hasKnown && !hasDate {
+				continue
+			}
+			nv = w.sweepKept(raw, hasKnown, hasDate)
+		case late(r.k):
+			nv = w.transform(f2, r, raw)
+		default:
+			continue // treated in pass 1
+		}
+		if bytes.Equal(nv, raw) {
+			continue
+		}
+		if !changed {
+			changed = true
+			out = w.seg[:0]
+		}
+		out = append(out, data[prev:start]...)
+		out = append(out, nv...)
+		prev = end
 	}
 	if !changed {
 		return nil
 	}
+	out = append(out, data[prev:]...)
 	w.seg = out
 	return s.Replace(out)
 }
