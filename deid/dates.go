@@ -26,20 +26,21 @@ func parseHL7Date(s string) (dtm, bool) {
 	if n < 4 {
 		return d, false
 	}
-	d.year, _ = strconv.Atoi(s[:4])
+	// s[:n] are ASCII digits
+	d.year = int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
 	if d.year < 1000 {
 		return d, false
 	}
 	d.prec = 4
 	if n >= 6 {
-		d.month, _ = strconv.Atoi(s[4:6])
+		d.month = int(s[4]-'0')*10 + int(s[5]-'0')
 		if d.month < 1 || d.month > 12 {
 			return d, false
 		}
 		d.prec = 6
 	}
 	if n >= 8 {
-		d.day, _ = strconv.Atoi(s[6:8])
+		d.day = int(s[6]-'0')*10 + int(s[7]-'0')
 		if d.day < 1 || d.day > 31 {
 			return d, false
 		}

@@ -67,7 +67,10 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 	defer e.work.Put(w)
 	w.m, w.d, w.rep = m, m.Delims(), rep
 	w.setClasses()
-	w.known.Reset()
+	if w.built > 0 {
+		// the previous message filled the free-text set
+		w.known.Reset()
+	}
 	w.pending = w.pending[:0]
 	w.built = 0
 	w.exact.reset()
