@@ -311,7 +311,7 @@ func (w *hl7Work) pass2(s hl7.Segment, si *segInfo) error {
 		var nv []byte
 		switch r := si.rule(fnum); {
 		case r.k == kKeep:
-			_, hasKnown, hasDate := w.scanKept(raw, 0)
+			hasKnown, hasDate := w.scanKept(raw)
 			if !hasKnown && !hasDate {
 				continue
 			}
@@ -609,7 +609,7 @@ func (w *hl7Work) transform(f2 []byte, r rule, raw []byte) []byte {
 	rep := w.rep
 	switch r.k {
 	case kKeep:
-		_, hasKnown, hasDate := w.scanKept(raw, 0)
+		hasKnown, hasDate := w.scanKept(raw)
 		return w.sweepKept(raw, hasKnown, hasDate)
 	case kRemove:
 		w.addKnownComponents(raw, r.cat)
@@ -1088,30 +1088,29 @@ func (w *hl7Work) sweepKept(raw []byte, hasKnown, hasDate bool) []byte {
 	return w.sweepDates(raw)
 }
 
-// scanKept looks through a kept field once, from data[from] to the next
-// field separator (or the end), which it returns: whether a part (the text
+// scanKept looks through a kept field once: whether a part (the text
 // between separators) may equal a remembered identifier (its trimmed length
 // is one of theirs and its hash matches), and whether a part starts with 8
 // digits (a possible date: every value looksLikeDTM accepts does).
-func (w *hl7Work) scanKept(data []byte, from int) (end int, hasKnown, hasDate bool) {
+func (w *hl7Work) scanKept(raw []byte) (hasKnown, hasDate bool) {
 	cls := &w.class
-	start := from
-	for i := from; ; i++ {
+	start := 0
+	for i := 0; ; i++ {
 		var seen uint8 // classes met in the part: clsSpecial when it has an escape
-		for i < len(data) && cls[data[i]] < clsSep {
-			seen |= cls[data[i]]
+		for i < len(raw) && cls[raw[i]] < clsSep {
+			seen |= cls[raw[i]]
 			i++
 		}
 		if n := i - start; n >= 3 {
-			if !hasDate && n >= 8 && eightDigits(data[start:]) {
+			if !hasDate && n >= 8 && eightDigits(raw[start:]) {
 				hasDate = true
 			}
 			if !hasKnown && w.lenMask != 0 {
-				hasKnown = w.knownRaw(data[start:i], seen&clsSpecial != 0)
+				hasKnown = w.knownRaw(raw[start:i], seen&clsSpecial != 0)
 			}
 		}
-		if i == len(data) || cls[data[i]] == clsField {
-			return i, hasKnown, hasDate
+		if i == len(raw) {
+			return hasKnown, hasDate
 		}
 		start = i + 1
 	}
