@@ -40,7 +40,10 @@ type hl7Work struct {
 	memo     []pseudoMemo // pseudonyms of this message, by normalized identifier
 	norm     []byte
 	seg      []byte
-	seps     []int32 // field separator positions of one segment
+	seps     []int32    // field separator positions of one segment
+	shifts   []sepShift // fields of one segment changed in pass 1
+	sepSlab  []int32    // field separator positions left by pass 1, by sepsOf
+	sepsOf   []sepSpan  // per segment index
 	buf2     []byte
 	buf      []byte
 	tmp      []byte
@@ -128,6 +131,11 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 		}
 		return false
 	})
+	w.sepSlab = w.sepSlab[:0]
+	w.sepsOf = w.sepsOf[:0]
+	for range m.NumSegments() {
+		w.sepsOf = append(w.sepsOf, sepSpan{n: -1})
+	}
 	for i := 0; i < m.NumSegments(); i++ {
 		s := m.Segment(i)
 		if si := segRules(s.Bytes()); si != nil && si.lastEarly > 0 {
@@ -207,12 +215,13 @@ func (w *hl7Work) pass1(s hl7.Segment, si *segInfo) error {
 	}
 	// seps[k] is the separator before field fnum+1+k, up to the one after
 	// the last early field
-	seps := appendIndexes(w.seps[:0], data, pos, fs, si.lastEarly-fnum+1)
+	seps := appendIndexes(w.seps[:0], data, pos, fs, len(data))
 	w.seps = seps
 	// the new segment is built only from the first field that changes
 	var out []byte
 	changed := false
 	prev := 0 // data[:prev] is in out
+	shifts := w.shifts[:0]
 	for _, fr := range si.early {
 		k := fr.field - fnum - 1
 		if k < 0 {
@@ -240,7 +249,23 @@ func (w *hl7Work) pass1(s hl7.Segment, si *segInfo) error {
 		out = append(out, data[prev:start]...)
 		out = append(out, nv...)
 		prev = end
+		shifts = append(shifts, sepShift{k, len(nv) - len(raw)})
 	}
+	w.shifts = shifts
+	if changed {
+		// the separators after a changed field move with it
+		moved, c := 0, 0
+		for j := range seps {
+			for c < len(shifts) && shifts[c].k < j {
+				moved += shifts[c].by
+				c++
+			}
+			seps[j] += int32(moved)
+		}
+	}
+	// pass 2 starts from these separators
+	w.sepsOf[s.Index()] = sepSpan{int32(len(w.sepSlab)), int32(len(seps))}
+	w.sepSlab = append(w.sepSlab, seps...)
 	if !changed {
 		return nil
 	}
@@ -248,6 +273,14 @@ func (w *hl7Work) pass1(s hl7.Segment, si *segInfo) error {
 	w.seg = out
 	return s.Replace(out)
 }
+
+// sepShift records that field k (after separator k) of a segment changed
+// length by by bytes in pass 1.
+type sepShift struct{ k, by int }
+
+// sepSpan locates the field separator positions of one segment in
+// hl7Work.sepSlab, as pass 1 left the segment (n < 0: not recorded).
+type sepSpan struct{ off, n int32 }
 
 // appendIndexes appends to dst the positions of the first n bytes c in
 // data[from:], eight bytes at a time.
@@ -289,8 +322,13 @@ func (w *hl7Work) pass2(s hl7.Segment, si *segInfo) error {
 		pos = indexFrom(data, fs, 4)
 		fnum = 2
 	}
-	seps := appendIndexes(w.seps[:0], data, pos, fs, len(data))
-	w.seps = seps
+	var seps []int32
+	if sp := w.sepsOf[s.Index()]; sp.n >= 0 {
+		seps = w.sepSlab[sp.off : sp.off+sp.n]
+	} else {
+		seps = appendIndexes(w.seps[:0], data, pos, fs, len(data))
+		w.seps = seps
+	}
 	var out []byte
 	changed := false
 	prev := 0     // data[:prev] is in out
