@@ -102,7 +102,8 @@ type column struct {
 	progKind reflect.Kind
 	get      func(*env) Value // a bare variable, read without the VM
 	// native, when set, computes the column without the VM:
-	// fn(field(path nativeArg)) for a one-function-of-one-path expression
+	// fn(field(path nativeArg)) for a one-function-of-one-path expression;
+	// it returns Null when the path is absent (so refs need no check)
 	native    func(e *Evaluator, k int) Value
 	nativeArg int
 }
@@ -234,6 +235,9 @@ type compiler struct {
 	lines []string
 	set   *Set
 	errs  ErrorList
+	// hl7Paths indexes HL7 paths by source: one HL7 path reads the same
+	// value in every dataset, so the evaluator caches it per message
+	hl7Paths map[string]int
 }
 
 func (c *compiler) errorf(p Pos, format string, args ...any) {
@@ -377,11 +381,18 @@ func (c *compiler) path(src string, d *dataset, leaf bool) (int, error) {
 		if d.format == fmtFHIR {
 			return 0, fmt.Errorf("HL7 path %q in a FHIR dataset (each: %s)", src, d.Each)
 		}
+		if k, ok := c.hl7Paths[src]; ok {
+			return k, nil
+		}
 		hp, err := checkHL7Path(src)
 		if err != nil {
 			return 0, err
 		}
 		ref.hl7, ref.date = &hp, hp.date
+		if c.hl7Paths == nil {
+			c.hl7Paths = map[string]int{}
+		}
+		c.hl7Paths[src] = len(c.set.paths)
 	} else {
 		if d.format == fmtHL7 {
 			return 0, fmt.Errorf("FHIR path %q in an HL7 dataset (each: %s)", src, d.Each)
@@ -868,7 +879,12 @@ func nativeColumn(n ast.Node) (func(e *Evaluator, k int) Value, int) {
 	case "number":
 		return func(e *Evaluator, k int) Value { return Float64Value(number(e.value(k))) }, k
 	case "year":
-		return func(e *Evaluator, k int) Value { return fromInt(year(e.value(k))) }, k
+		return func(e *Evaluator, k int) Value {
+			if s := e.value(k); s != "" {
+				return fromInt(year(s))
+			}
+			return Null // an absent path is null, not year 0
+		}, k
 	case "zip3":
 		return func(e *Evaluator, k int) Value { return StringValue(zip3(e.value(k))) }, k
 	}

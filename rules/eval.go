@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
@@ -37,10 +38,17 @@ type Evaluator struct {
 	curElem *fhir.Value // FHIR: row element of a repeating path
 	ds      *dataset
 
-	// per-row cache of path values
-	gen    uint32
-	valGen []uint32
-	vals   []string
+	names []uint32 // HL7: segment name codes (segCode), by index
+
+	// canon's last answer
+	lastSys, lastCanon string
+	lastOK             bool
+
+	// path values: HL7 ones cached per message and resolved segment, FHIR
+	// ones per row
+	gen    uint32 // row generation
+	mgen   uint32 // message generation
+	vcache []cachedValue
 
 	// out receives the rows and the text read from the message
 	out *Rows
@@ -51,7 +59,7 @@ type Evaluator struct {
 
 // NewEvaluator returns an evaluator for one worker.
 func (s *Set) NewEvaluator() *Evaluator {
-	e := &Evaluator{set: s, cur: -1, valGen: make([]uint32, len(s.paths)), vals: make([]string, len(s.paths))}
+	e := &Evaluator{set: s, cur: -1, vcache: make([]cachedValue, len(s.paths))}
 	e.env.Field = func(string) string { return "" } // never called: literal paths are compiled to __field
 	e.env.FHIR = e.env.Field
 	e.env.Has = func(string) bool { return false }
@@ -97,6 +105,7 @@ func (e *Evaluator) HL7(m *hl7.Message, res deid.Result, emit EmitFunc) (dropped
 func (e *Evaluator) HL7Rows(m *hl7.Message, res deid.Result, out *Rows) (dropped string, err error) {
 	e.m, e.d, e.root, e.resources, e.out = m, m.Delims(), nil, e.resources[:0], out
 	defer func() { e.m, e.out = nil, nil }()
+	e.setNames()
 	e.setMsgHL7(res)
 	return e.run()
 }
@@ -153,18 +162,19 @@ func (e *Evaluator) emitOwn(emit EmitFunc) {
 func (e *Evaluator) setMsgHL7(res deid.Result) {
 	m := e.m
 	msh := m.Segment(0)
-	t := hl7.Nth(msh.Field(9), e.d.Repetition, 1)
-	me := MsgEnv{Type: e.text(hl7.Nth(t, e.d.Component, 1)), Event: e.text(hl7.Nth(t, e.d.Component, 2)), Format: "hl7", Over90: res.Over90}
+	// copied into the arena: columns read these through getters
+	text := func(field, comp int) string { return e.out.text(&e.d, locate(msh.Field(field), &e.d, 1, comp, 0)) }
+	me := MsgEnv{Type: text(9, 1), Event: text(9, 2), Format: "hl7", Over90: res.Over90}
 	n := e.set.needs
 	if n.structure {
-		me.Structure = e.text(hl7.Nth(hl7.Nth(msh.Field(9), e.d.Repetition, 1), e.d.Component, 3))
+		me.Structure = text(9, 3)
 	}
 	if n.version {
-		me.Version = e.text(hl7.Nth(hl7.Nth(msh.Field(12), e.d.Repetition, 1), e.d.Component, 1))
+		me.Version = text(12, 1)
 	}
 	if n.sending {
-		me.SendingApp = e.text(hl7.Nth(hl7.Nth(msh.Field(3), e.d.Repetition, 1), e.d.Component, 1))
-		me.SendingFacility = e.text(hl7.Nth(hl7.Nth(msh.Field(4), e.d.Repetition, 1), e.d.Component, 1))
+		me.SendingApp = text(3, 1)
+		me.SendingFacility = text(4, 1)
 	}
 	if n.age {
 		switch {
@@ -205,10 +215,27 @@ func (e *Evaluator) setMsgFHIR(res deid.Result) {
 	e.env.Format, e.env.ResourceType, e.env.Pseudonym = "fhir", rt, res.Pseudonym
 }
 
-// text decodes an HL7 value into the output arena.
+// text returns an HL7 value decoded: a view of the message bytes when it
+// has no escape sequence, else decoded into the output arena. Views live
+// only while the message does: emitRow copies row strings into the arena.
 func (e *Evaluator) text(raw []byte) string {
 	if len(raw) == 0 {
 		return ""
+	}
+	esc := e.d.Escape
+	if esc == 0 {
+		return unsafe.String(&raw[0], len(raw))
+	}
+	if len(raw) <= 32 { // most values: a loop beats the call
+		for _, c := range raw {
+			if c == esc {
+				return e.out.text(&e.d, raw)
+			}
+		}
+		return unsafe.String(&raw[0], len(raw))
+	}
+	if bytes.IndexByte(raw, esc) < 0 {
+		return unsafe.String(&raw[0], len(raw))
 	}
 	return e.out.text(&e.d, raw)
 }
@@ -238,14 +265,36 @@ func (e *Evaluator) pred(p *predicate) (bool, error) {
 func (e *Evaluator) newRow() {
 	e.gen++
 	if e.gen == 0 { // wrapped: reset the cache
-		clear(e.valGen)
-		e.gen = 1
+		e.resetCache()
 	}
+}
+
+// newMessage invalidates the values cached for the previous message.
+func (e *Evaluator) newMessage() {
+	e.mgen++
+	if e.mgen == 0 {
+		e.resetCache()
+	}
+	e.newRow()
+}
+
+func (e *Evaluator) resetCache() {
+	clear(e.vcache)
+	e.gen, e.mgen = 1, 1
+}
+
+// cachedValue is a path value read before: valid while gen matches (the
+// message generation and segment index for HL7 paths, the row generation
+// for FHIR paths).
+type cachedValue struct {
+	gen uint32
+	seg int32
+	s   string
 }
 
 func (e *Evaluator) run() (string, error) {
 	e.cur, e.curRes, e.curElem, e.ds = -1, nil, nil, nil
-	e.newRow()
+	e.newMessage()
 	for _, d := range e.set.drops {
 		ok, err := e.pred(d.when)
 		if err != nil {
@@ -279,8 +328,9 @@ func (e *Evaluator) run() (string, error) {
 				return "", err
 			}
 		case unitSegment:
-			for i := 0; i < e.m.NumSegments(); i++ {
-				if !e.m.Segment(i).Is(d.segment) {
+			name := segCode(d.segment)
+			for i, n := range e.names {
+				if n != name {
 					continue
 				}
 				e.cur = i
@@ -342,6 +392,9 @@ func (e *Evaluator) emitRow(di int, d *dataset) error {
 			e.out.unbegin()
 			return fmt.Errorf("rules %s: dataset %q column %q: %w", e.set.version, d.Name, c.Name, err)
 		}
+		if v.Type == String && e.m != nil && c.get == nil {
+			v.Str = e.out.keep(v.Str) // may view the message, which is reused
+		}
 		row[ci] = v
 	}
 	return nil
@@ -383,6 +436,9 @@ func (e *Evaluator) columnValue(c *column) (Value, error) {
 		}
 		return Null, nil
 	}
+	if c.native != nil {
+		return coerce(c.native(e, c.nativeArg), c.Type)
+	}
 	if len(c.refs) > 0 {
 		// a value computed from paths that are all absent is null
 		any := false
@@ -398,9 +454,6 @@ func (e *Evaluator) columnValue(c *column) (Value, error) {
 	}
 	if c.get != nil {
 		return coerce(c.get(&e.env), c.Type)
-	}
-	if c.native != nil {
-		return coerce(c.native(e, c.nativeArg), c.Type)
 	}
 	out, err := e.vm.Run(c.prog, &e.env)
 	if err != nil {
@@ -455,9 +508,6 @@ func coerce(v Value, t ColType) (Value, error) {
 		return Null, fmt.Errorf("expression returned bool, column wants %s", t)
 	case Timestamp:
 		if t == Timestamp {
-			if v.Time.IsZero() {
-				return Null, nil
-			}
 			return v, nil
 		}
 		return Null, fmt.Errorf("expression returned time.Time, column wants %s", t)
@@ -481,64 +531,89 @@ func convert(v any, t ColType) (Value, error) {
 	case bool:
 		return coerce(BoolValue(x), t)
 	case time.Time:
-		return coerce(Value{Type: Timestamp, Time: x.UTC()}, t)
+		return coerce(TimeValue(x), t)
 	}
 	return Null, fmt.Errorf("expression returned %T, column wants %s", v, t)
 }
 
 // value returns the text of path k in the current row context, cached per row.
 func (e *Evaluator) value(k int) string {
-	if k < 0 || k >= len(e.vals) {
+	if k < 0 || k >= len(e.vcache) {
 		return ""
 	}
-	if e.valGen[k] == e.gen {
-		return e.vals[k]
-	}
+	c := &e.vcache[k]
 	ref := &e.set.paths[k]
-	s := ""
 	if ref.hl7 != nil {
-		if e.m != nil {
-			if seg, ok := e.segment(&ref.hl7.p); ok {
-				s = e.text(e.element(seg, &ref.hl7.p))
-			}
+		if e.m == nil {
+			return ""
 		}
-	} else if e.root != nil {
+		i := e.segment(&ref.hl7.p, ref.hl7.code)
+		if i < 0 {
+			return ""
+		}
+		if c.gen == e.mgen && c.seg == int32(i) {
+			return c.s
+		}
+		s := e.text(e.element(e.m.Segment(i), &ref.hl7.p))
+		*c = cachedValue{e.mgen, int32(i), s}
+		return s
+	}
+	if c.gen == e.gen {
+		return c.s
+	}
+	s := ""
+	if e.root != nil {
 		s = fhirText(e.fhirValue(ref))
 	}
-	e.vals[k], e.valGen[k] = s, e.gen
+	*c = cachedValue{e.gen, -1, s}
 	return s
 }
 
 // segment finds the segment a path names relative to the row: an explicit
 // occurrence is absolute; the row's own segment type is the row segment;
 // any other is the nearest preceding one, else the first in the message.
-func (e *Evaluator) segment(p *hl7.Path) (hl7.Segment, bool) {
-	m := e.m
-	n := m.NumSegments()
+func (e *Evaluator) segment(p *hl7.Path, name uint32) int {
+	names := e.names
 	if p.Occurrence > 0 {
 		k := 0
-		for i := 0; i < n; i++ {
-			if s := m.Segment(i); s.Is(p.Segment) {
+		for i, n := range names {
+			if n == name {
 				if k++; k == p.Occurrence {
-					return s, true
+					return i
 				}
 			}
 		}
-		return hl7.Segment{}, false
+		return -1
 	}
-	if e.cur >= 0 {
+	if e.cur >= 0 && e.cur < len(names) {
 		for i := e.cur; i >= 0; i-- {
-			if s := m.Segment(i); s.Is(p.Segment) {
-				return s, true
+			if names[i] == name {
+				return i
 			}
 		}
 	}
-	for i := 0; i < n; i++ {
-		if s := m.Segment(i); s.Is(p.Segment) {
-			return s, true
+	for i, n := range names {
+		if n == name {
+			return i
 		}
 	}
-	return hl7.Segment{}, false
+	return -1
+}
+
+// segCode packs a segment name's three bytes for quick comparison.
+func segCode[T string | []byte](name T) uint32 {
+	if len(name) < 3 {
+		return 0
+	}
+	return uint32(name[0])<<16 | uint32(name[1])<<8 | uint32(name[2])
+}
+
+// setNames records the name code of every segment of e.m.
+func (e *Evaluator) setNames() {
+	e.names = e.names[:0]
+	for i := 0; i < e.m.NumSegments(); i++ {
+		e.names = append(e.names, segCode(e.m.Segment(i).Bytes()))
+	}
 }
 
 // element returns the raw bytes a path addresses inside a segment (first
@@ -573,11 +648,13 @@ func locate(raw []byte, d *hl7.Delims, rep, comp, sub int) []byte {
 		if comp > 1 {
 			return nil
 		}
-		end := len(raw)
+		end := i
 		if rs != 0 {
-			if j := bytes.IndexByte(raw[i:], rs); j >= 0 {
-				end = i + j
+			for end < len(raw) && raw[end] != rs {
+				end++
 			}
+		} else {
+			end = len(raw)
 		}
 		v := raw[i:end]
 		if comp == 1 && sub > 0 {
@@ -653,15 +730,15 @@ func (e *Evaluator) codes(ref *pathRef, all bool, fn func(system, code string) b
 			return true
 		}
 		if all && p.Occurrence == 0 {
-			for s := range e.m.Segments(p.Segment) {
-				if !visit(s) {
+			for i, n := range e.names {
+				if n == ref.hl7.code && !visit(e.m.Segment(i)) {
 					return
 				}
 			}
 			return
 		}
-		if s, ok := e.segment(p); ok {
-			visit(s)
+		if i := e.segment(p, ref.hl7.code); i >= 0 {
+			visit(e.m.Segment(i))
 		}
 		return
 	}
@@ -698,7 +775,7 @@ func (e *Evaluator) anyCode(k int) bool {
 	cm := &e.set.codes[k]
 	hit := false
 	e.codes(&e.set.paths[cm.path], true, func(system, code string) bool {
-		if canonSystem(system) != cm.system {
+		if e.canon(system) != cm.system {
 			return true
 		}
 		for _, p := range cm.prefixes {
@@ -716,11 +793,20 @@ func (e *Evaluator) code(k int) string {
 	cm := &e.set.codes[k]
 	out := ""
 	e.codes(&e.set.paths[cm.path], false, func(system, code string) bool {
-		if canonSystem(system) == cm.system {
+		if e.canon(system) == cm.system {
 			out = code
 			return false
 		}
 		return true
 	})
 	return out
+}
+
+// canon is canonSystem remembering its last answer: one message's codes
+// mostly share a system.
+func (e *Evaluator) canon(system string) string {
+	if system != e.lastSys || !e.lastOK {
+		e.lastSys, e.lastCanon, e.lastOK = strings.Clone(system), canonSystem(system), true
+	}
+	return e.lastCanon
 }

@@ -28,6 +28,7 @@ func (x *Explainer) HL7(m *hl7.Message, res deid.Result) error {
 	e := x.ev
 	e.own.Reset()
 	e.m, e.d, e.root, e.resources, e.out = m, m.Delims(), nil, e.resources[:0], &e.own
+	e.setNames()
 	e.setMsgHL7(res)
 	err := x.explain()
 	e.m, e.out = nil, nil
@@ -52,6 +53,7 @@ func (x *Explainer) explain() error {
 	x.matched = make([]string, len(s.datasets))
 	x.rows = make([][][]any, len(s.datasets))
 	e.cur, e.curRes, e.curElem = -1, nil, nil
+	e.newMessage()
 	for i, d := range s.drops {
 		e.newRow()
 		ok, err := e.pred(d.when)

@@ -79,7 +79,8 @@ func init() {
 type hl7Path struct {
 	src  string
 	p    hl7.Path
-	date bool // a date/time element: full values need year()
+	code uint32 // segCode(p.Segment)
+	date bool   // a date/time element: full values need year()
 }
 
 // checkHL7Path parses and vets an HL7 path: the segment must survive
@@ -108,7 +109,7 @@ func checkHL7Path(s string) (hl7Path, error) {
 	default:
 		return hl7Path{}, fmt.Errorf("column would expose %s: %q is %s", identLabel(k), s, identWhy[k])
 	}
-	return hl7Path{src: s, p: p, date: hl7Dates[key] && p.Comp <= 1 && p.Sub <= 1}, nil
+	return hl7Path{src: s, p: p, code: segCode(p.Segment), date: hl7Dates[key] && p.Comp <= 1 && p.Sub <= 1}, nil
 }
 
 func identLabel(k identKind) string {

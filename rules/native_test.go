@@ -99,6 +99,8 @@ func TestNativePredicatesMatchVM(t *testing.T) {
 			t.Fatal(err)
 		}
 		ev.m, ev.d, ev.out = m, m.Delims(), &out
+		ev.setNames()
+		ev.newMessage()
 		ev.setMsgHL7(res)
 		ev.cur = -1
 		for i, p := range preds {

@@ -8,14 +8,15 @@ import (
 	"github.com/safeharbor/safeharbor/hl7"
 )
 
-// Value is one typed column value of a row, held without boxing. Type is 0
-// for null. Str holds String values, Num holds Int64 values, Bool values
-// (0 or 1) and the bits of Float64 values, Time holds Timestamp values.
+// Value is one typed column value of a row, held without boxing in 32
+// bytes. Type is 0 for null. Str holds String values; Num holds Int64
+// values, Bool values (0 or 1), the bits of Float64 values and the Unix
+// seconds of Timestamp values (Nsec their nanoseconds).
 type Value struct {
-	Type ColType
-	Num  int64
 	Str  string
-	Time time.Time
+	Num  int64
+	Nsec int32
+	Type ColType
 }
 
 // Null is the null Value.
@@ -40,8 +41,16 @@ func BoolValue(b bool) Value {
 	return v
 }
 
-// TimeValue returns a Timestamp value (in UTC).
-func TimeValue(t time.Time) Value { return Value{Type: Timestamp, Time: t.UTC()} }
+// TimeValue returns a Timestamp value (the zero time is null).
+func TimeValue(t time.Time) Value {
+	if t.IsZero() {
+		return Null
+	}
+	return Value{Type: Timestamp, Num: t.Unix(), Nsec: int32(t.Nanosecond())}
+}
+
+// Time returns a Timestamp value's instant, in UTC.
+func (v Value) Time() time.Time { return time.Unix(v.Num, int64(v.Nsec)).UTC() }
 
 // IsNull reports whether v is null.
 func (v Value) IsNull() bool { return v.Type == 0 }
@@ -69,7 +78,7 @@ func (v Value) Any() any {
 	case Bool:
 		return v.Bool()
 	case Timestamp:
-		return v.Time
+		return v.Time()
 	}
 	return nil
 }
@@ -145,4 +154,14 @@ func (r *Rows) text(d *hl7.Delims, raw []byte) string {
 		return ""
 	}
 	return unsafe.String(&r.arena[start], len(r.arena)-start)
+}
+
+// keep copies s into the arena.
+func (r *Rows) keep(s string) string {
+	if s == "" {
+		return ""
+	}
+	start := len(r.arena)
+	r.arena = append(r.arena, s...)
+	return unsafe.String(&r.arena[start], len(s))
 }

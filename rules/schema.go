@@ -14,7 +14,7 @@ const SchemaVersion = 1
 // ColType is the type of a dataset column. The values and names match
 // sinks/dataset.ColType one to one (the pipeline maps them); rules does not
 // import the sinks.
-type ColType int
+type ColType uint8
 
 // The column types. A row holds string, int64, float64, bool or time.Time
 // values (nil for an absent value).
