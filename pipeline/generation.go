@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/safeharbor/safeharbor/rules"
 	"github.com/safeharbor/safeharbor/sinks/dataset"
 )
 
@@ -35,6 +37,7 @@ type generation struct {
 	phiNone bool // phi: store: none — originals are not vaulted
 	ds      []*dataset.Writer
 	names   []string
+	dsRows  []sync.Pool // per dataset: *dataset.Row staging rows for ds
 	// refs counts the jobs tagged with this generation that the sequencer has not finished.
 	refs atomic.Int64
 	// retired is set once the writers are closed.
@@ -71,7 +74,20 @@ func (p *Pipeline) newGeneration(r Rules, deid Deidentifier) (*generation, error
 		g.ds = append(g.ds, w)
 		g.names = append(g.names, d.Name)
 	}
+	g.dsRows = make([]sync.Pool, len(g.ds))
+	for i, w := range g.ds {
+		g.dsRows[i].New = func() any { return w.NewRow() }
+	}
 	return g, nil
+}
+
+// appendRow writes one row of typed values to dataset ds.
+func (g *generation) appendRow(ctx context.Context, ds int, meta dataset.RowMeta, vals []rules.Value) error {
+	r := g.dsRows[ds].Get().(*dataset.Row)
+	defer g.dsRows[ds].Put(r)
+	r.Reset(meta)
+	setRow(r, vals)
+	return g.ds[ds].AppendRow(ctx, r)
 }
 
 // acquire returns the current generation and counts a reference to it;

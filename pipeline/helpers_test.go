@@ -20,6 +20,7 @@ import (
 	"github.com/safeharbor/safeharbor/hl7"
 	"github.com/safeharbor/safeharbor/internal/miniotest"
 	"github.com/safeharbor/safeharbor/internal/synth"
+	"github.com/safeharbor/safeharbor/rules"
 	"github.com/safeharbor/safeharbor/sinks/dataset"
 	"github.com/safeharbor/safeharbor/sinks/store"
 	"github.com/safeharbor/safeharbor/sinks/vault"
@@ -49,12 +50,12 @@ func (testRules) NewEvaluator() Evaluator { return testEval{} }
 
 type testEval struct{}
 
-func (testEval) HL7(_ *hl7.Message, res deid.Result, emit Emit) error {
-	emit(0, []any{res.Type, res.Pseudonym, "hl7v2"})
+func (testEval) HL7(_ *hl7.Message, res deid.Result, out *rules.Rows) error {
+	out.Add(0, rules.StringValue(res.Type), rules.StringValue(res.Pseudonym), rules.StringValue("hl7v2"))
 	return nil
 }
-func (testEval) FHIR(_ *fhir.Value, res deid.Result, emit Emit) error {
-	emit(0, []any{res.Type, res.Pseudonym, "fhir"})
+func (testEval) FHIR(_ *fhir.Value, res deid.Result, out *rules.Rows) error {
+	out.Add(0, rules.StringValue(res.Type), rules.StringValue(res.Pseudonym), rules.StringValue("fhir"))
 	return nil
 }
 

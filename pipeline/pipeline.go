@@ -118,7 +118,7 @@ type job struct {
 	pseudonym string
 	msgType   string
 	out       []byte
-	rows      []row
+	rows      *rules.Rows // nil when the record yields no rows
 	// gen is the rules generation the record is evaluated with; the
 	// sequencer releases it after handing the record to the sinks.
 	gen *generation
@@ -146,6 +146,8 @@ type Pipeline struct {
 	cfg Config
 	log *slog.Logger
 	m   *Metrics
+
+	rowsPool sync.Pool // of *rules.Rows
 
 	vw          *vault.Writer
 	out         *outbox
@@ -829,30 +831,35 @@ func (p *Pipeline) hand(ps *partState, j *job) error {
 		}
 	} else {
 		meta := dataset.RowMeta{Source: msg.Topic, Partition: int32(msg.Partition), Offset: msg.Offset}
-		for _, r := range j.rows {
-			if r.ds < 0 || r.ds >= len(g.ds) {
+		for i := 0; j.rows != nil && i < j.rows.Len(); i++ {
+			ds, vals := j.rows.Row(i)
+			if ds < 0 || ds >= len(g.ds) {
 				continue
 			}
-			err := g.ds[r.ds].Append(ctx, meta, r.values)
+			err := g.appendRow(ctx, ds, meta, vals)
 			var re *dataset.RowError
 			switch {
 			case err == nil:
-				p.m.Rows.Add(1, g.names[r.ds])
+				p.m.Rows.Add(1, g.names[ds])
 			case errors.As(err, &re):
-				p.m.RowsRejected.Add(1, g.names[r.ds])
+				p.m.RowsRejected.Add(1, g.names[ds])
 				// RowError names the dataset, column and Go type, never the value.
 				// The first rejection of a dataset is a warning, later ones debug (see the metric).
 				lvl := slog.LevelDebug
-				if _, seen := p.rejectWarned.LoadOrStore(g.names[r.ds], true); !seen {
+				if _, seen := p.rejectWarned.LoadOrStore(g.names[ds], true); !seen {
 					lvl = slog.LevelWarn
 				}
-				p.log.Log(ctx, lvl, "row rejected", "dataset", g.names[r.ds], "topic", msg.Topic,
+				p.log.Log(ctx, lvl, "row rejected", "dataset", g.names[ds], "topic", msg.Topic,
 					"partition", msg.Partition, "offset", msg.Offset, "column", re.Column, "reason", re.Reason)
 			default:
 				// The row is buffered; the roll that followed failed. The checkpoint retries it.
-				p.m.Rows.Add(1, g.names[r.ds])
+				p.m.Rows.Add(1, g.names[ds])
 				p.sinkFail("dataset", err)
 			}
+		}
+		if j.rows != nil {
+			p.putRows(j.rows)
+			j.rows = nil
 		}
 		if len(j.out) > 0 {
 			topic := p.cfg.OutputHL7Topic
@@ -1111,4 +1118,18 @@ func (p *Pipeline) Assigned() int {
 		}
 	}
 	return n
+}
+
+// getRows returns an empty Rows for a worker to evaluate into.
+func (p *Pipeline) getRows() *rules.Rows {
+	if r, ok := p.rowsPool.Get().(*rules.Rows); ok {
+		return r
+	}
+	return new(rules.Rows)
+}
+
+// putRows recycles a job's Rows once the sinks have copied its rows.
+func (p *Pipeline) putRows(r *rules.Rows) {
+	r.Reset()
+	p.rowsPool.Put(r)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/safeharbor/safeharbor/deid"
 	"github.com/safeharbor/safeharbor/fhir"
 	"github.com/safeharbor/safeharbor/hl7"
+	"github.com/safeharbor/safeharbor/rules"
 	"github.com/safeharbor/safeharbor/sinks/dataset"
 )
 
@@ -49,11 +50,6 @@ type Dataset struct {
 	Schema dataset.Schema
 }
 
-// Emit receives one row for dataset index ds (into Rules.Datasets()); values
-// follow that dataset's schema. The pipeline copies the slice, so the caller
-// may reuse it after Emit returns.
-type Emit func(ds int, values []any)
-
 // Rules turns de-identified messages into dataset rows.
 type Rules interface {
 	// Version names the rule set; it is written into every row.
@@ -66,8 +62,11 @@ type Rules interface {
 
 // Evaluator evaluates rules for one goroutine at a time.
 type Evaluator interface {
-	HL7(m *hl7.Message, res deid.Result, emit Emit) error
-	FHIR(v *fhir.Value, res deid.Result, emit Emit) error
+	// HL7 appends the rows of a de-identified HL7v2 message to out: dataset
+	// indexes into Rules.Datasets(), values in that dataset's column order.
+	HL7(m *hl7.Message, res deid.Result, out *rules.Rows) error
+	// FHIR appends the rows of a de-identified FHIR resource or Bundle to out.
+	FHIR(v *fhir.Value, res deid.Result, out *rules.Rows) error
 }
 
 // Error classes of records that go to the DLQ. They are fixed strings: a DLQ
@@ -105,12 +104,6 @@ func sniff(data []byte) (Format, []byte) {
 	return FormatUnknown, d
 }
 
-// row is one emitted dataset row.
-type row struct {
-	ds     int
-	values []any
-}
-
 // worker holds per-goroutine state.
 type worker struct {
 	p    *Pipeline
@@ -121,16 +114,13 @@ type worker struct {
 	// records of other partitions may still use the old rules.
 	evals map[*generation]Evaluator
 	rep   deid.Report
-	rows  []row
-	emit  Emit
+	rows  *rules.Rows // the rows of the record in hand; handed to its job when it has any
 	buf   []byte
 	msg   hl7.Message
 }
 
 func newWorker(p *Pipeline) *worker {
-	w := &worker{p: p, evals: map[*generation]Evaluator{}}
-	w.emit = func(ds int, values []any) { w.rows = append(w.rows, row{ds, append([]any(nil), values...)}) }
-	return w
+	return &worker{p: p, evals: map[*generation]Evaluator{}, rows: p.getRows()}
 }
 
 // use selects the evaluator and de-identifier of generation g.
@@ -172,7 +162,7 @@ func (w *worker) process(j *job) {
 		f = w.p.topicFormat(j.msg.Topic)
 	}
 	j.format = f
-	w.rows = w.rows[:0]
+	w.rows.Reset()
 	switch f {
 	case FormatHL7:
 		m := &w.msg // reused: parsing allocates nothing once warm
@@ -193,7 +183,7 @@ func (w *worker) process(j *job) {
 		}
 		j.pseudonym, j.msgType = res.Pseudonym, res.Type
 		if w.eval != nil {
-			if err := w.eval.HL7(m, res, w.emit); err != nil {
+			if err := w.eval.HL7(m, res, w.rows); err != nil {
 				j.class = ClassRules
 				return
 			}
@@ -219,7 +209,7 @@ func (w *worker) process(j *job) {
 		}
 		j.pseudonym, j.msgType = res.Pseudonym, res.Type
 		if w.eval != nil {
-			if err := w.eval.FHIR(v, res, w.emit); err != nil {
+			if err := w.eval.FHIR(v, res, w.rows); err != nil {
 				j.class = ClassRules
 				return
 			}
@@ -231,8 +221,10 @@ func (w *worker) process(j *job) {
 		j.class = ClassUnknownFormat
 		return
 	}
-	if len(w.rows) > 0 {
-		j.rows = append([]row(nil), w.rows...)
+	if w.rows.Len() > 0 {
+		// the job takes the rows (their text lives in the Rows' arena, not in
+		// the message buffer the worker reuses); the sequencer gives them back
+		j.rows, w.rows = w.rows, w.p.getRows()
 	}
 }
 

@@ -50,12 +50,32 @@ func (r ruleSet) NewEvaluator() Evaluator { return ruleEval{r.s.NewEvaluator()} 
 
 type ruleEval struct{ e *rules.Evaluator }
 
-func (r ruleEval) HL7(m *hl7.Message, res deid.Result, emit Emit) error {
-	_, err := r.e.HL7(m, res, rules.EmitFunc(emit))
+func (r ruleEval) HL7(m *hl7.Message, res deid.Result, out *rules.Rows) error {
+	_, err := r.e.HL7Rows(m, res, out)
 	return err
 }
 
-func (r ruleEval) FHIR(v *fhir.Value, res deid.Result, emit Emit) error {
-	_, err := r.e.FHIR(v, res, rules.EmitFunc(emit))
+func (r ruleEval) FHIR(v *fhir.Value, res deid.Result, out *rules.Rows) error {
+	_, err := r.e.FHIRRows(v, res, out)
 	return err
+}
+
+// setRow stages typed values in a dataset row without boxing them.
+func setRow(r *dataset.Row, vals []rules.Value) {
+	for i, v := range vals {
+		switch v.Type {
+		case rules.String:
+			r.SetString(i, v.Str)
+		case rules.Int64:
+			r.SetInt64(i, v.Int64())
+		case rules.Float64:
+			r.SetFloat64(i, v.Float64())
+		case rules.Bool:
+			r.SetBool(i, v.Bool())
+		case rules.Timestamp:
+			r.SetTime(i, v.Time())
+		default:
+			r.SetNull(i)
+		}
+	}
 }
