@@ -1,7 +1,5 @@
 package text
 
-import "unsafe"
-
 // Known holds the PHI values found in the structured part of one message
 // (name parts, identifiers, phones, e-mails, street and city, dates), so
 // that the same values are scrubbed wherever they recur in its free text.
@@ -33,6 +31,8 @@ type Known struct {
 	hashes []uint64
 	digits []kdigits
 	dates  []kdate
+	// lastDate is the last Date value added, skipped when added again.
+	lastDate string
 	// nameMin is the minimum length of a name part matched alone; 0 means 2.
 	nameMin int
 }
@@ -117,6 +117,7 @@ func (k *Known) Reset() {
 	k.hashes = k.hashes[:0]
 	k.digits = k.digits[:0]
 	k.dates = k.dates[:0]
+	k.lastDate = ""
 }
 
 // Len reports how many distinct matchable entries k holds (0 when empty).
@@ -133,6 +134,25 @@ func (k *Known) SetNameMinLen(n int) { k.nameMin = n }
 
 const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211
 
+// lowerT maps ASCII upper-case letters to lower case, other bytes to
+// themselves; isDigitPunct marks the punctuation of a digit-form value.
+var (
+	lowerT       [256]byte
+	isDigitPunct [256]bool
+)
+
+func init() {
+	for c := range lowerT {
+		lowerT[c] = byte(c)
+		if c >= 'A' && c <= 'Z' {
+			lowerT[c] = byte(c) + 32
+		}
+	}
+	for _, c := range []byte(" -.()+/") {
+		isDigitPunct[c] = true
+	}
+}
+
 func lower(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
 		return c + 32
@@ -144,7 +164,7 @@ func lower(c byte) byte {
 func hashTok(b []byte) uint64 {
 	h := uint64(fnvOffset)
 	for _, c := range b {
-		h ^= uint64(lower(c))
+		h ^= uint64(lowerT[c])
 		h *= fnvPrime
 	}
 	return h
@@ -157,27 +177,66 @@ func (k *Known) Add(cat Category, value string) {
 		cat = OtherID
 	}
 	if cat == Date {
+		if value == k.lastDate && value != "" {
+			return // the same date again (HL7 repeats the message date)
+		}
 		if y, m, d, ok := parseKnownDate(value); ok {
-			k.dates = append(k.dates, kdate{y, m, d})
+			if !k.hasDate(y, m, d) {
+				k.dates = append(k.dates, kdate{y, m, d})
+			}
+			k.lastDate = value
 		}
 		return
 	}
-	// Digit form.
+	// One pass: the lowercased hash of every token, and the digit form
+	// (digits and phone punctuation only).
 	nd, other := 0, false
 	var v uint64
-	for i := 0; i < len(value); i++ {
+	start := int32(len(k.hashes))
+	total := 0
+	minName := k.minName()
+	for i := 0; i < len(value); {
 		c := value[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if nd < 19 {
-				v = v*10 + uint64(c-'0')
+		if !isTok[c] {
+			if !isDigitPunct[c] {
+				other = true
 			}
-			nd++
-		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '+' || c == '/':
-		default:
-			other = true
+			i++
+			continue
 		}
+		j := i
+		h := uint64(fnvOffset)
+		for ; j < len(value); j++ {
+			c := value[j]
+			if !isTok[c] {
+				break
+			}
+			if d := c - '0'; d <= 9 {
+				if nd < 19 {
+					v = v*10 + uint64(d)
+				}
+				nd++
+			} else {
+				other = true
+			}
+			h ^= uint64(lowerT[c])
+			h *= fnvPrime
+		}
+		total += j - i
+		k.hashes = append(k.hashes, h)
+		if cat == Name && j-i >= minName {
+			e, ok := k.get(h)
+			if !ok {
+				e.firstSeq = -1
+			}
+			if !e.hasSingle {
+				e.single, e.hasSingle = Name, true
+				k.put(h, e)
+			}
+		}
+		i = j
 	}
+	// Digit form.
 	if !other && nd >= 5 && nd <= 19 && (cat != Name) {
 		if nd == 11 && (cat == Phone || cat == Fax) && v/10000000000 == 1 {
 			v %= 10000000000
@@ -186,35 +245,8 @@ func (k *Known) Add(cat Category, value string) {
 		k.digits = append(k.digits, kdigits{v: v, n: uint8(nd), cat: cat})
 	}
 	// Token form.
-	start := int32(len(k.hashes))
-	total := 0
-	b := unsafe.Slice(unsafe.StringData(value), len(value)) // read only: no copy
-	for i := 0; i < len(b); {
-		if !isTok[b[i]] {
-			i++
-			continue
-		}
-		j := i
-		for j < len(b) && isTok[b[j]] {
-			j++
-		}
-		total += j - i
-		h := hashTok(b[i:j])
-		k.hashes = append(k.hashes, h)
-		if cat == Name && j-i >= k.minName() {
-			e, ok := k.get(h)
-			if !ok {
-				e.firstSeq = -1
-			}
-			if !e.hasSingle {
-				e.single, e.hasSingle = Name, true
-			}
-			k.put(h, e)
-		}
-		i = j
-	}
 	n := int32(len(k.hashes)) - start
-	if n == 0 || (cat != Name && total < 3) || (cat == Name && total < k.minName()) {
+	if n == 0 || (cat != Name && total < 3) || (cat == Name && total < minName) {
 		k.hashes = k.hashes[:start]
 		return
 	}
@@ -227,8 +259,8 @@ func (k *Known) Add(cat Category, value string) {
 		}
 		if !e.hasSingle {
 			e.single, e.hasSingle = cat, true
+			k.put(h, e)
 		}
-		k.put(h, e)
 		return
 	}
 	if n == 1 {
@@ -263,6 +295,21 @@ func (k *Known) hasDate(y, m, d int) bool {
 
 // parseKnownDate parses YYYYMMDD[...], YYYY-MM-DD[T...], MM/DD/YYYY.
 func parseKnownDate(s string) (y, m, d int, ok bool) {
+	if len(s) >= 8 {
+		a := 0
+		for i := 0; i < 8; i++ {
+			c := s[i] - '0'
+			if c > 9 {
+				a = -1
+				break
+			}
+			a = a*10 + int(c)
+		}
+		if a >= 0 {
+			y, m, d = a/10000, a/100%100, a%100
+			return y, m, d, validYMD(y, m, d)
+		}
+	}
 	num := func(s string) (int, bool) {
 		if len(s) == 0 {
 			return 0, false
@@ -275,12 +322,6 @@ func parseKnownDate(s string) (y, m, d int, ok bool) {
 			n = n*10 + int(s[i]-'0')
 		}
 		return n, true
-	}
-	if len(s) >= 8 {
-		if a, ok1 := num(s[:8]); ok1 {
-			y, m, d = a/10000, a/100%100, a%100
-			return y, m, d, validYMD(y, m, d)
-		}
 	}
 	if len(s) >= 10 && (s[4] == '-' || s[4] == '/') && s[7] == s[4] {
 		a, ok1 := num(s[:4])

@@ -76,6 +76,10 @@ type scanner struct {
 
 var isTok, isDig, isAlpha, isHexT [256]bool
 
+// tokLower maps token bytes to themselves lowercased (ASCII only), other
+// bytes to 0 (no token byte is 0).
+var tokLower [256]byte
+
 func init() {
 	for c := 0; c < 256; c++ {
 		b := byte(c)
@@ -83,6 +87,9 @@ func init() {
 		isAlpha[c] = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z')
 		isTok[c] = isDig[c] || isAlpha[c] || c >= 0x80
 		isHexT[c] = isDig[c] || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F')
+		if isTok[c] {
+			tokLower[c] = lower(b)
+		}
 	}
 }
 
@@ -178,7 +185,17 @@ func (sc *scanner) run() {
 	for i < n {
 		c := src[i]
 		if isTok[c] {
-			i = sc.token(i, sc.tokEnd(i))
+			// find the token's end and hash it (hashTok) in one pass
+			j, h := i, uint64(fnvOffset)
+			for j < n {
+				l := tokLower[src[j]]
+				if l == 0 {
+					break
+				}
+				h = (h ^ uint64(l)) * fnvPrime
+				j++
+			}
+			i = sc.token(i, j, h)
 			continue
 		}
 		switch c {
@@ -220,11 +237,11 @@ func (sc *scanner) run() {
 	sc.dst = append(sc.dst, src[sc.last:]...)
 }
 
-// token handles the token src[i:j] and returns where scanning resumes.
-func (sc *scanner) token(i, j int) int {
+// token handles the token src[i:j], whose hashTok is h, and returns where
+// scanning resumes.
+func (sc *scanner) token(i, j int, h uint64) int {
 	src := sc.src
 	c := src[i]
-	h := hashTok(src[i:j])
 	if j < len(src) {
 		switch src[j] {
 		case '@', '.', '_', '-', '+', '%':
