@@ -82,6 +82,7 @@ type dataset struct {
 	unit    unit
 	format  format
 	segment string    // unitSegment
+	segCode uint32    // segCode(segment)
 	each    *fhirPath // unitResource (no steps) and unitFHIRPath
 	when    *predicate
 	where   *predicate
@@ -271,7 +272,7 @@ func (c *compiler) dataset(rd rawDataset) {
 			if e[0] == 'Z' && e != "ZDI" || !keptSegments[e] {
 				c.errorf(rd.each.pos, "each: segment %s does not survive de-identification", e)
 			}
-			d.unit, d.format, d.segment = unitSegment, fmtHL7, e
+			d.unit, d.format, d.segment, d.segCode = unitSegment, fmtHL7, e, segCode(e)
 		default:
 			fp, err := parseFHIRPath(e, false)
 			if err != nil {

@@ -73,6 +73,19 @@ func coalesce(a, b string) string {
 
 // number parses a decimal number (NaN when s is not one; NaN becomes null).
 func number(s string) float64 {
+	// most lab values are small integers: exact as float64, no parser needed
+	if n := len(s); n > 0 && n <= 15 {
+		v := 0
+		for i := 0; i < n; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				goto parse
+			}
+			v = v*10 + int(c-'0')
+		}
+		return float64(v)
+	}
+parse:
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil {
 		return math.NaN()

@@ -328,7 +328,7 @@ func (e *Evaluator) run() (string, error) {
 				return "", err
 			}
 		case unitSegment:
-			name := segCode(d.segment)
+			name := d.segCode
 			for i, n := range e.names {
 				if n != name {
 					continue
@@ -387,6 +387,14 @@ func (e *Evaluator) emitRow(di int, d *dataset) error {
 	}
 	row := e.out.begin(di, len(d.cols))
 	for ci, c := range d.cols {
+		if c.path >= 0 && c.Type == String { // the common column: text at a path
+			if s := e.value(c.path); s != "" {
+				row[ci] = StringValue(e.out.keep(s))
+			} else {
+				row[ci] = Null
+			}
+			continue
+		}
 		v, err := e.columnValue(c)
 		if err != nil {
 			e.out.unbegin()
@@ -601,7 +609,7 @@ func (e *Evaluator) segment(p *hl7.Path, name uint32) int {
 }
 
 // segCode packs a segment name's three bytes for quick comparison.
-func segCode[T string | []byte](name T) uint32 {
+func segCode(name string) uint32 {
 	if len(name) < 3 {
 		return 0
 	}
@@ -611,8 +619,13 @@ func segCode[T string | []byte](name T) uint32 {
 // setNames records the name code of every segment of e.m.
 func (e *Evaluator) setNames() {
 	e.names = e.names[:0]
-	for i := 0; i < e.m.NumSegments(); i++ {
-		e.names = append(e.names, segCode(e.m.Segment(i).Bytes()))
+	for i := range e.m.NumSegments() {
+		b := e.m.Segment(i).Bytes()
+		code := uint32(0)
+		if len(b) >= 3 {
+			code = uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2])
+		}
+		e.names = append(e.names, code)
 	}
 }
 
@@ -648,13 +661,9 @@ func locate(raw []byte, d *hl7.Delims, rep, comp, sub int) []byte {
 		if comp > 1 {
 			return nil
 		}
-		end := i
+		end := len(raw)
 		if rs != 0 {
-			for end < len(raw) && raw[end] != rs {
-				end++
-			}
-		} else {
-			end = len(raw)
+			end = indexFrom(raw, rs, i)
 		}
 		v := raw[i:end]
 		if comp == 1 && sub > 0 {
@@ -715,14 +724,22 @@ func (e *Evaluator) codes(ref *pathRef, all bool, fn func(system, code string) b
 		p := &ref.hl7.p
 		visit := func(s hl7.Segment) bool {
 			field := s.Field(p.Field)
-			for r := 1; r <= hl7.Count(field, e.d.Repetition); r++ {
-				rep := hl7.Nth(field, e.d.Repetition, r)
-				for _, t := range [2][2]int{{1, 3}, {4, 6}} {
-					code := hl7.Nth(rep, e.d.Component, t[0])
-					if len(code) == 0 {
+			for len(field) > 0 {
+				rep := field
+				field = nil
+				if rs := e.d.Repetition; rs != 0 {
+					if j := bytes.IndexByte(rep, rs); j >= 0 {
+						rep, field = rep[:j], rep[j+1:]
+					}
+				}
+				// CE/CWE: components 1-3 and 4-6 are (code, text, system) triplets
+				var comps [6][]byte
+				splitN(rep, e.d.Component, comps[:])
+				for _, t := range [2][2]int{{0, 2}, {3, 5}} {
+					if len(comps[t[0]]) == 0 {
 						continue
 					}
-					if !fn(e.text(hl7.Nth(rep, e.d.Component, t[1])), e.text(code)) {
+					if !fn(e.text(comps[t[1]]), e.text(comps[t[0]])) {
 						return false
 					}
 				}
@@ -809,4 +826,45 @@ func (e *Evaluator) canon(system string) string {
 		e.lastSys, e.lastCanon, e.lastOK = strings.Clone(system), canonSystem(system), true
 	}
 	return e.lastCanon
+}
+
+// splitN fills out with the first len(out) elements of raw split by sep
+// (missing ones nil).
+func splitN(raw []byte, sep byte, out [][]byte) {
+	if sep == 0 {
+		out[0] = raw
+		return
+	}
+	start := 0
+	k := 0
+	for i := 0; i < len(raw) && k < len(out)-1; i++ {
+		if raw[i] == sep {
+			out[k] = raw[start:i]
+			k++
+			start = i + 1
+		}
+	}
+	if k < len(out) {
+		out[k] = raw[start:]
+		if i := bytes.IndexByte(out[k], sep); i >= 0 && k == len(out)-1 {
+			out[k] = out[k][:i]
+		}
+	}
+}
+
+// indexFrom returns the index of c in b at or after from, or len(b):
+// a loop over the first bytes (most values are short), then IndexByte.
+func indexFrom(b []byte, c byte, from int) int {
+	end := min(len(b), from+16)
+	for i := from; i < end; i++ {
+		if b[i] == c {
+			return i
+		}
+	}
+	if end < len(b) {
+		if j := bytes.IndexByte(b[end:], c); j >= 0 {
+			return end + j
+		}
+	}
+	return len(b)
 }

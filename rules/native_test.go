@@ -11,8 +11,8 @@ import (
 	"github.com/safeharbor/safeharbor/internal/synth"
 )
 
-// TestLocateMatchesNth: the one-pass element lookup returns what splitting
-// by repetition, component and subcomponent in turn returns.
+// TestLocateMatchesNth: the one-pass element lookup (and splitN) return what
+// splitting by repetition, component and subcomponent in turn returns.
 func TestLocateMatchesNth(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	alphabet := []byte("ab^~&")
@@ -25,6 +25,13 @@ func TestLocateMatchesNth(t *testing.T) {
 			raw := make([]byte, r.IntN(14))
 			for i := range raw {
 				raw[i] = alphabet[r.IntN(len(alphabet))]
+			}
+			var parts [6][]byte
+			splitN(raw, d.Component, parts[:])
+			for c := range parts {
+				if want := hl7.Nth(raw, d.Component, c+1); string(parts[c]) != string(want) {
+					t.Fatalf("splitN(%q)[%d] = %q, want %q", raw, c, parts[c], want)
+				}
 			}
 			for rep := 1; rep <= 3; rep++ {
 				for comp := 0; comp <= 4; comp++ {

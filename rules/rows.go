@@ -2,6 +2,7 @@ package rules
 
 import (
 	"math"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -103,8 +104,7 @@ type rowSpan struct {
 // invalid afterwards.
 func (r *Rows) Reset() {
 	r.spans = r.spans[:0]
-	clear(r.vals)
-	r.vals = r.vals[:0]
+	r.vals = r.vals[:0] // not cleared: values are overwritten before they are read
 	r.arena = r.arena[:0]
 }
 
@@ -126,10 +126,11 @@ func (r *Rows) Add(ds int, values ...Value) {
 	r.spans = append(r.spans, rowSpan{int32(ds), int32(start), int32(len(r.vals))})
 }
 
-// begin starts a row of n values, all null, and returns them to fill in.
+// begin starts a row of n values and returns them for the caller to set, every one.
 func (r *Rows) begin(ds, n int) []Value {
 	start := len(r.vals)
-	r.vals = append(r.vals, make([]Value, n)...)
+	// not zeroed: the caller sets every value (or calls unbegin)
+	r.vals = slices.Grow(r.vals, n)[:start+n]
 	r.spans = append(r.spans, rowSpan{int32(ds), int32(start), int32(start + n)})
 	return r.vals[start : start+n]
 }
