@@ -86,12 +86,25 @@ func number(s string) float64 {
 		return float64(v)
 	}
 parse:
-	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	s = strings.TrimSpace(s)
+	if s == "" || !floatStart[s[0]] {
+		return math.NaN() // ParseFloat would fail (and allocate its error)
+	}
+	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return math.NaN()
 	}
 	return f
 }
+
+// floatStart marks the bytes strconv.ParseFloat accepts first: digits,
+// sign, point, and the i/n of inf and nan.
+var floatStart = func() (t [256]bool) {
+	for _, c := range []byte("0123456789+-.iInN") {
+		t[c] = true
+	}
+	return t
+}()
 
 // ageCategory buckets an age in years.
 func ageCategory(age int) string {

@@ -40,9 +40,8 @@ type Evaluator struct {
 
 	names []uint32 // HL7: segment name codes (segCode), by index
 
-	// canon's last answer
-	lastSys, lastCanon string
-	lastOK             bool
+	// canon's answers
+	canonCache map[string]string
 
 	// path values: HL7 ones cached per message and resolved segment, FHIR
 	// ones per row
@@ -819,13 +818,19 @@ func (e *Evaluator) code(k int) string {
 	return out
 }
 
-// canon is canonSystem remembering its last answer: one message's codes
-// mostly share a system.
+// canon is canonSystem remembering its answers.
 func (e *Evaluator) canon(system string) string {
-	if system != e.lastSys || !e.lastOK {
-		e.lastSys, e.lastCanon, e.lastOK = strings.Clone(system), canonSystem(system), true
+	if c, ok := e.canonCache[system]; ok {
+		return c
 	}
-	return e.lastCanon
+	c := canonSystem(system)
+	if len(e.canonCache) < 256 { // bounded: systems are few, but input decides
+		if e.canonCache == nil {
+			e.canonCache = map[string]string{}
+		}
+		e.canonCache[strings.Clone(system)] = c
+	}
+	return c
 }
 
 // splitN fills out with the first len(out) elements of raw split by sep
