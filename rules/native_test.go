@@ -2,7 +2,9 @@ package rules
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -167,5 +169,22 @@ datasets:
 	out.Reset()
 	if out.Len() != 0 {
 		t.Errorf("Reset left %d rows", out.Len())
+	}
+}
+
+// TestNumberMatchesParseFloat: number's fast paths answer as
+// strconv.ParseFloat on the trimmed text does (NaN where it fails).
+func TestNumberMatchesParseFloat(t *testing.T) {
+	for _, s := range []string{"", " ", "0", "007", "140", " 12 ", "123456789012345", "1234567890123456789",
+		"-5", "+5", ".5", "1.8", "-1.5e3", "1e400", "inf", "-Inf", "NaN", "infinity", "0x1p3", "1_000",
+		"abc", "12 mg", "<5", "> 10", "N/A", "positive"} {
+		want, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			want = math.NaN()
+		}
+		got := number(s)
+		if !(got == want || math.IsNaN(got) && math.IsNaN(want)) {
+			t.Errorf("number(%q) = %v, want %v", s, got, want)
+		}
 	}
 }
