@@ -26,10 +26,12 @@ package text
 // while a Scrub call is using it.
 type Known struct {
 	slots  []kslot // open-addressing hash set of lowercased token hashes
+	gen    uint32  // slots whose gen differs are empty (Reset bumps it)
 	ntok   int
 	seqs   []kseq
 	hashes []uint64
 	digits []kdigits
+	dlens  uint32 // bit n: some digit-form value has n digits
 	dates  []kdate
 	// lastDate is the last Date value added, skipped when added again.
 	lastDate string
@@ -38,9 +40,9 @@ type Known struct {
 }
 
 type kslot struct {
-	h    uint64
-	used bool
-	e    kentry
+	h   uint64
+	gen uint32 // used when equal to Known.gen
+	e   kentry
 }
 
 func (k *Known) get(h uint64) (kentry, bool) {
@@ -50,7 +52,7 @@ func (k *Known) get(h uint64) (kentry, bool) {
 	mask := uint64(len(k.slots) - 1)
 	for p := h & mask; ; p = (p + 1) & mask {
 		s := &k.slots[p]
-		if !s.used {
+		if s.gen != k.gen {
 			return kentry{}, false
 		}
 		if s.h == h {
@@ -68,8 +70,11 @@ func (k *Known) put(h uint64, e kentry) {
 		}
 		k.slots = make([]kslot, n)
 		k.ntok = 0
+		if k.gen == 0 {
+			k.gen = 1
+		}
 		for _, s := range old {
-			if s.used {
+			if s.gen == k.gen {
 				k.put(s.h, s.e)
 			}
 		}
@@ -77,8 +82,8 @@ func (k *Known) put(h uint64, e kentry) {
 	mask := uint64(len(k.slots) - 1)
 	for p := h & mask; ; p = (p + 1) & mask {
 		s := &k.slots[p]
-		if !s.used {
-			*s = kslot{h: h, used: true, e: e}
+		if s.gen != k.gen {
+			*s = kslot{h: h, gen: k.gen, e: e}
 			k.ntok++
 			return
 		}
@@ -111,8 +116,16 @@ type kdate struct{ y, m, d int }
 
 // Reset removes every value, keeping allocated storage for reuse.
 func (k *Known) Reset() {
-	clear(k.slots)
+	if k.ntok > 0 {
+		k.gen++
+		if k.gen == 0 {
+			// wrapped: stamps of old generations could look current
+			clear(k.slots)
+			k.gen = 1
+		}
+	}
 	k.ntok = 0
+	k.dlens = 0
 	k.seqs = k.seqs[:0]
 	k.hashes = k.hashes[:0]
 	k.digits = k.digits[:0]
@@ -242,7 +255,10 @@ func (k *Known) Add(cat Category, value string) {
 			v %= 10000000000
 			nd = 10
 		}
-		k.digits = append(k.digits, kdigits{v: v, n: uint8(nd), cat: cat})
+		if !k.hasDigits(v, nd, cat) {
+			k.digits = append(k.digits, kdigits{v: v, n: uint8(nd), cat: cat})
+			k.dlens |= 1 << nd
+		}
 	}
 	// Token form.
 	n := int32(len(k.hashes)) - start
@@ -282,6 +298,19 @@ func (k *Known) minName() int {
 		return 2
 	}
 	return k.nameMin
+}
+
+// hasDigits reports whether the digit form (v, n, cat) is already held.
+func (k *Known) hasDigits(v uint64, n int, cat Category) bool {
+	if k.dlens&(1<<n) == 0 {
+		return false
+	}
+	for _, d := range k.digits {
+		if d.v == v && int(d.n) == n && d.cat == cat {
+			return true
+		}
+	}
+	return false
 }
 
 func (k *Known) hasDate(y, m, d int) bool {

@@ -366,10 +366,13 @@ func (sc *scanner) knownDigits(i int) (int, Category) {
 		if groups == 1 && nd == 1 && v == 1 {
 			nd1 = 0
 		}
-		for _, d := range sc.known.digits {
-			if (int(d.n) == nd && d.v == v) || (int(d.n) == nd1 && d.v == v1) {
-				if k > best {
-					best, bestCat = k, d.cat
+		// only when some value has this many digits
+		if dl := sc.known.dlens; dl&(1<<nd) != 0 || (nd1 >= 0 && dl&(1<<nd1) != 0) {
+			for _, d := range sc.known.digits {
+				if (int(d.n) == nd && d.v == v) || (int(d.n) == nd1 && d.v == v1) {
+					if k > best {
+						best, bestCat = k, d.cat
+					}
 				}
 			}
 		}
