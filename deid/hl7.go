@@ -33,6 +33,7 @@ type hl7Work struct {
 	classOK  bool
 	pending  []knownValue // remembered values not yet added to known
 	built    int          // pending[:built] are in known
+	lastDate string       // the last Date value remembered (interned)
 	exact    hashSet      // fold hashes of the remembered values of 3 bytes or more
 	shapes   shapeSet     // shapes of the same values
 	lenMask  uint64       // bit n: some remembered value has n bytes (63: longer)
@@ -76,6 +77,7 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 	}
 	w.pending = w.pending[:0]
 	w.built = 0
+	w.lastDate = ""
 	w.exact.reset()
 	w.shapes = shapeSet{}
 	w.lenMask = 0
@@ -915,10 +917,17 @@ func (w *hl7Work) remember(cat text.Category, v string) {
 	if v == "" {
 		return
 	}
+	if cat == text.Date && v == w.lastDate {
+		return // already remembered: most date fields repeat one date
+	}
 	// the free-text set is built only if the message has text to scrub; the
 	// value is copied into the per-message store, as callers may pass views
 	// of work buffers that are reused before then
-	w.pending = append(w.pending, knownValue{cat, w.intern(v)})
+	iv := w.intern(v)
+	w.pending = append(w.pending, knownValue{cat, iv})
+	if cat == text.Date {
+		w.lastDate = iv
+	}
 	if len(v) >= 3 {
 		w.exact.add(foldHash(v))
 		w.shapes.add(v)
