@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -68,12 +69,9 @@ type parquetFile struct {
 	versions []string // _rules_version per row
 }
 
-// readDataset reads every Parquet file of a dataset.
-func (e *env) readDataset(name string) []parquetFile {
-	e.t.Helper()
-	ctx := context.Background()
-	var out []parquetFile
-	err := e.astore.List(ctx, "dataset="+name+"/", func(info store.Info) error {
+// eachTable calls fn with every Parquet file of a dataset, read whole.
+func (e *env) eachTable(ctx context.Context, name string, fn func(info store.Info, rdr *file.Reader, tbl arrow.Table) error) error {
+	return e.astore.List(ctx, "dataset="+name+"/", func(info store.Info) error {
 		data, err := e.astore.Get(ctx, info.Name)
 		if err != nil {
 			return err
@@ -92,6 +90,16 @@ func (e *env) readDataset(name string) []parquetFile {
 			return err
 		}
 		defer tbl.Release()
+		return fn(info, rdr, tbl)
+	})
+}
+
+// readDataset reads every Parquet file of a dataset.
+func (e *env) readDataset(name string) []parquetFile {
+	e.t.Helper()
+	ctx := context.Background()
+	var out []parquetFile
+	err := e.eachTable(ctx, name, func(info store.Info, rdr *file.Reader, tbl arrow.Table) error {
 		pf := parquetFile{name: info.Name, version: rdr.MetaData().KeyValueMetadata().FindValue(dataset.MetaRulesVersion)}
 		if pf.version == nil {
 			return fmt.Errorf("%s: no rules version in the metadata", info.Name)

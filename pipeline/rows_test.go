@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -9,10 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/safeharbor/safeharbor/deid"
 	"github.com/safeharbor/safeharbor/hl7"
@@ -126,25 +124,7 @@ func (e *env) datasetValues(t *testing.T, name string, n int) []string {
 	t.Helper()
 	ctx := context.Background()
 	var out []string
-	err := e.astore.List(ctx, "dataset="+name+"/", func(info store.Info) error {
-		data, err := e.astore.Get(ctx, info.Name)
-		if err != nil {
-			return err
-		}
-		rdr, err := file.NewParquetReader(bytes.NewReader(data))
-		if err != nil {
-			return err
-		}
-		defer rdr.Close()
-		fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-		if err != nil {
-			return err
-		}
-		tbl, err := fr.ReadTable(ctx)
-		if err != nil {
-			return err
-		}
-		defer tbl.Release()
+	err := e.eachTable(ctx, name, func(_ store.Info, _ *file.Reader, tbl arrow.Table) error {
 		rows := make([][]any, tbl.NumRows())
 		for c := 0; c < n; c++ {
 			r := 0
