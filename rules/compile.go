@@ -829,19 +829,30 @@ func isMsgType(n ast.Node) bool {
 	return ok && ok2 && id.Value == "msg" && prop.Value == "type" && !m.Optional
 }
 
-// envGetters read the plain variables a column may name directly.
-var envGetters = map[string]func(*env) Value{
-	"pseudonym":        func(e *env) Value { return StringValue(e.Pseudonym) },
-	"format":           func(e *env) Value { return StringValue(e.Format) },
-	"resourceType":     func(e *env) Value { return StringValue(e.ResourceType) },
-	"msg.type":         func(e *env) Value { return StringValue(e.Msg.Type) },
-	"msg.event":        func(e *env) Value { return StringValue(e.Msg.Event) },
-	"msg.structure":    func(e *env) Value { return StringValue(e.Msg.Structure) },
-	"msg.version":      func(e *env) Value { return StringValue(e.Msg.Version) },
-	"msg.age_category": func(e *env) Value { return StringValue(e.Msg.AgeCategory) },
-	"msg.over90":       func(e *env) Value { return BoolValue(e.Msg.Over90) },
-	"msg.format":       func(e *env) Value { return StringValue(e.Msg.Format) },
+// envStrings read the plain string variables of the environment, by the
+// name an expression uses (columns and VM-free predicates read them).
+var envStrings = map[string]func(*env) string{
+	"pseudonym":            func(e *env) string { return e.Pseudonym },
+	"format":               func(e *env) string { return e.Format },
+	"resourceType":         func(e *env) string { return e.ResourceType },
+	"msg.type":             func(e *env) string { return e.Msg.Type },
+	"msg.event":            func(e *env) string { return e.Msg.Event },
+	"msg.structure":        func(e *env) string { return e.Msg.Structure },
+	"msg.version":          func(e *env) string { return e.Msg.Version },
+	"msg.sending_app":      func(e *env) string { return e.Msg.SendingApp },
+	"msg.sending_facility": func(e *env) string { return e.Msg.SendingFacility },
+	"msg.age_category":     func(e *env) string { return e.Msg.AgeCategory },
+	"msg.format":           func(e *env) string { return e.Msg.Format },
 }
+
+// envGetters read the plain variables a column may name directly.
+var envGetters = func() map[string]func(*env) Value {
+	m := map[string]func(*env) Value{"msg.over90": func(e *env) Value { return BoolValue(e.Msg.Over90) }}
+	for name, get := range envStrings {
+		m[name] = func(e *env) Value { return StringValue(get(e)) }
+	}
+	return m
+}()
 
 // nativeColumn recognizes fn(field("P")) and field("P") column expressions
 // (after index patching) and returns a VM-free evaluator for them.

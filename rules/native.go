@@ -91,13 +91,8 @@ func nativeStr(n ast.Node) func(e *Evaluator) string {
 		v := x.Value
 		return func(*Evaluator) string { return v }
 	case *ast.IdentifierNode:
-		switch x.Value {
-		case "pseudonym":
-			return func(e *Evaluator) string { return e.env.Pseudonym }
-		case "format":
-			return func(e *Evaluator) string { return e.env.Format }
-		case "resourceType":
-			return func(e *Evaluator) string { return e.env.ResourceType }
+		if get, ok := envStrings[x.Value]; ok {
+			return func(e *Evaluator) string { return get(&e.env) }
 		}
 	case *ast.MemberNode:
 		id, ok := x.Node.(*ast.IdentifierNode)
@@ -105,23 +100,8 @@ func nativeStr(n ast.Node) func(e *Evaluator) string {
 		if !ok || !ok2 || id.Value != "msg" || x.Optional {
 			return nil
 		}
-		switch prop.Value {
-		case "type":
-			return func(e *Evaluator) string { return e.env.Msg.Type }
-		case "event":
-			return func(e *Evaluator) string { return e.env.Msg.Event }
-		case "structure":
-			return func(e *Evaluator) string { return e.env.Msg.Structure }
-		case "version":
-			return func(e *Evaluator) string { return e.env.Msg.Version }
-		case "sending_app":
-			return func(e *Evaluator) string { return e.env.Msg.SendingApp }
-		case "sending_facility":
-			return func(e *Evaluator) string { return e.env.Msg.SendingFacility }
-		case "age_category":
-			return func(e *Evaluator) string { return e.env.Msg.AgeCategory }
-		case "format":
-			return func(e *Evaluator) string { return e.env.Msg.Format }
+		if get, ok := envStrings["msg."+prop.Value]; ok {
+			return func(e *Evaluator) string { return get(&e.env) }
 		}
 	case *ast.CallNode:
 		if k, ok := indexArg(x, "__field"); ok {
