@@ -11,6 +11,7 @@ import (
 
 	"github.com/safeharbor/safeharbor/deid/text"
 	"github.com/safeharbor/safeharbor/hl7"
+	"github.com/safeharbor/safeharbor/internal/bytescan"
 )
 
 // ProvenanceSegment is the Z-segment appended to every de-identified HL7v2
@@ -217,7 +218,7 @@ func (w *hl7Work) pass1(s hl7.Segment, si *segInfo) error {
 	}
 	// seps[k] is the separator before field fnum+1+k, up to the one after
 	// the last early field
-	seps := appendIndexes(w.seps[:0], data, pos, fs, len(data))
+	seps := bytescan.AppendIndexes(w.seps[:0], data, pos, fs, len(data))
 	w.seps = seps
 	// the new segment is built only from the first field that changes
 	var out []byte
@@ -284,32 +285,6 @@ type sepShift struct{ k, by int }
 // hl7Work.sepSlab, as pass 1 left the segment (n < 0: not recorded).
 type sepSpan struct{ off, n int32 }
 
-// appendIndexes appends to dst the positions of the first n bytes c in
-// data[from:], eight bytes at a time.
-func appendIndexes(dst []int32, data []byte, from int, c byte, n int) []int32 {
-	const low7 = 0x7F7F7F7F7F7F7F7F
-	pat := 0x0101010101010101 * uint64(c)
-	i := from
-	for ; i+8 <= len(data); i += 8 {
-		x := binary.LittleEndian.Uint64(data[i:]) ^ pat
-		// high bit of each byte of m set exactly where x has a zero byte
-		m := ^((x&low7 + low7) | x | low7)
-		for m != 0 {
-			if len(dst) >= n {
-				return dst
-			}
-			dst = append(dst, int32(i+bits.TrailingZeros64(m)/8))
-			m &= m - 1
-		}
-	}
-	for ; i < len(data) && len(dst) < n; i++ {
-		if data[i] == c {
-			dst = append(dst, int32(i))
-		}
-	}
-	return dst
-}
-
 // pass2 treats the kept fields (swept for identifier values and full
 // dates) and the free-text fields of one segment. Most fields come through
 // unchanged: the new segment is built only from the first that changes.
@@ -328,7 +303,7 @@ func (w *hl7Work) pass2(s hl7.Segment, si *segInfo) error {
 	if sp := w.sepsOf[s.Index()]; sp.n >= 0 {
 		seps = w.sepSlab[sp.off : sp.off+sp.n]
 	} else {
-		seps = appendIndexes(w.seps[:0], data, pos, fs, len(data))
+		seps = bytescan.AppendIndexes(w.seps[:0], data, pos, fs, len(data))
 		w.seps = seps
 	}
 	var out []byte

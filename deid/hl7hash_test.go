@@ -96,30 +96,3 @@ func TestEightDigits(t *testing.T) {
 		}
 	}
 }
-
-// TestAppendIndexes agrees with a byte loop.
-func TestAppendIndexes(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 8))
-	for i := 0; i < 20000; i++ {
-		b := make([]byte, r.IntN(40))
-		for j := range b {
-			b[j] = "|^a\x00\xff\x7c\x7d"[r.IntN(7)]
-		}
-		from, n := r.IntN(len(b)+1), r.IntN(45)
-		var want []int32
-		for j := from; j < len(b) && len(want) < n; j++ {
-			if b[j] == '|' {
-				want = append(want, int32(j))
-			}
-		}
-		got := appendIndexes(nil, b, from, '|', n)
-		if len(got) != len(want) {
-			t.Fatalf("%q from %d n %d: %v, want %v", b, from, n, got, want)
-		}
-		for j := range got {
-			if got[j] != want[j] {
-				t.Fatalf("%q from %d n %d: %v, want %v", b, from, n, got, want)
-			}
-		}
-	}
-}

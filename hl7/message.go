@@ -1,6 +1,10 @@
 package hl7
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/safeharbor/safeharbor/internal/bytescan"
+)
 
 // Terminator codes for how a segment ended in the input.
 const (
@@ -227,12 +231,7 @@ func (m *Message) fieldIdx(i int) []int32 {
 				}
 			}
 		}
-		// fields are short: a plain loop beats a call per field
-		for j := start; j < len(data); j++ {
-			if data[j] == fs {
-				m.idx = append(m.idx, int32(j))
-			}
-		}
+		m.idx = bytescan.AppendIndexes(m.idx, data, start, fs, len(data))
 		s.idxLen = int32(len(m.idx)) - s.idxOff
 		s.idxDone = true
 	}
