@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +37,9 @@ type Set struct {
 	tables   map[string]map[string]string
 	phiStore string
 	needs    needs
+	// typeNames are the msg.type values datasets filter on (dataset.types),
+	// when there are at most 64: dataset.typeMask has bit i for typeNames[i]
+	typeNames []string
 }
 
 // needs records which message attributes any expression reads, so the
@@ -91,6 +95,10 @@ type dataset struct {
 	// can be true (from a top-level msg.type == "X" or msg.type in [...]
 	// conjunct), so other messages skip the VM.
 	types []string
+	// typeMask has the bits of types among Set.typeNames; typeOnly says
+	// when is exactly the type filter (so a type match needs no when)
+	typeMask uint64
+	typeOnly bool
 }
 
 type column struct {
@@ -228,6 +236,7 @@ func Compile(src []byte, filename string) (s *Set, err error) {
 		sending:   strings.Contains(all, "sending_"),
 		age:       strings.Contains(all, "age_category"),
 	}
+	c.set.setTypeMasks()
 	return c.set, nil
 }
 
@@ -295,6 +304,7 @@ func (c *compiler) dataset(rd rawDataset) {
 		d.when = newPredicate(c.expr(rd.when, &dataset{unit: unitMessage, format: d.format, each: d.each}, kindBool, false, nil))
 		if tree, err := parser.Parse(rd.when.text); err == nil {
 			d.types = typeFilter(tree.Node)
+			d.typeOnly = d.types != nil && isTypeTest(tree.Node)
 		}
 	}
 	if rd.where.exists {
@@ -817,6 +827,35 @@ func typeFilter(n ast.Node) []string {
 		}
 	}
 	return nil
+}
+
+// isTypeTest reports whether n is itself a msg.type test (== or in), not a
+// conjunction with other conditions.
+func isTypeTest(n ast.Node) bool {
+	x, ok := n.(*ast.BinaryNode)
+	return ok && (x.Operator == "==" || x.Operator == "in") && isMsgType(x.Left)
+}
+
+// setTypeMasks numbers the msg.type values the datasets filter on, so the
+// evaluator matches a message's type once instead of once per dataset.
+func (s *Set) setTypeMasks() {
+	var names []string
+	for _, d := range s.datasets {
+		for _, t := range d.types {
+			if !slices.Contains(names, t) {
+				names = append(names, t)
+			}
+		}
+	}
+	if len(names) == 0 || len(names) > 64 {
+		return
+	}
+	s.typeNames = names
+	for _, d := range s.datasets {
+		for _, t := range d.types {
+			d.typeMask |= 1 << slices.Index(names, t)
+		}
+	}
 }
 
 func isMsgType(n ast.Node) bool {

@@ -43,11 +43,22 @@ type Evaluator struct {
 	// canon's answers
 	canonCache map[string]string
 
-	// path values: HL7 ones cached per message and resolved segment, FHIR
-	// ones per row
-	gen    uint32 // row generation
-	mgen   uint32 // message generation
-	vcache []cachedValue
+	// path values: HL7 ones cached per message, path and segment (hcache,
+	// hstride entries per path; vcache for segments past hstride), FHIR
+	// ones per row (vcache)
+	gen     uint32 // row generation
+	mgen    uint32 // message generation
+	vcache  []cachedValue
+	hcache  []cachedValue
+	hstride int
+
+	// typeBit is the bit of the message's msg.type among Set.typeNames (0:
+	// none of them)
+	typeBit uint64
+
+	// msh interns the short MSH values (message type, event, version...)
+	// the environment reads, so each message needs no copy of them
+	msh map[string]string
 
 	// out receives the rows and the text read from the message
 	out *Rows
@@ -105,6 +116,7 @@ func (e *Evaluator) HL7Rows(m *hl7.Message, res deid.Result, out *Rows) (dropped
 	e.m, e.d, e.root, e.resources, e.out = m, m.Delims(), nil, e.resources[:0], out
 	defer func() { e.m, e.out = nil, nil }()
 	e.setNames()
+	e.sizeCache(len(e.names))
 	e.setMsgHL7(res)
 	return e.run()
 }
@@ -161,8 +173,8 @@ func (e *Evaluator) emitOwn(emit EmitFunc) {
 func (e *Evaluator) setMsgHL7(res deid.Result) {
 	m := e.m
 	msh := m.Segment(0)
-	// copied into the arena: columns read these through getters
-	text := func(field, comp int) string { return e.out.text(&e.d, locate(msh.Field(field), &e.d, 1, comp, 0)) }
+	// interned (or copied into the arena): columns read these through getters
+	text := func(field, comp int) string { return e.mshText(locate(msh.Field(field), &e.d, 1, comp, 0)) }
 	me := MsgEnv{Type: text(9, 1), Event: text(9, 2), Format: "hl7", Over90: res.Over90}
 	n := e.set.needs
 	if n.structure {
@@ -212,6 +224,31 @@ func (e *Evaluator) setMsgFHIR(res deid.Result) {
 	}
 	e.env.Msg = me
 	e.env.Format, e.env.ResourceType, e.env.Pseudonym = "fhir", rt, res.Pseudonym
+}
+
+// maxInterned bounds Evaluator.msh: MSH values are few (message types,
+// versions, sending applications), but input decides.
+const maxInterned = 1024
+
+// mshText returns an MSH value decoded, as a string that outlives the
+// message: interned when it has no escape sequence (the same few values
+// recur in every message), else decoded into the output arena.
+func (e *Evaluator) mshText(raw []byte) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	if esc := e.d.Escape; esc != 0 && bytes.IndexByte(raw, esc) >= 0 || len(raw) > 64 {
+		return e.out.text(&e.d, raw)
+	}
+	if s, ok := e.msh[string(raw)]; ok {
+		return s
+	}
+	if e.msh == nil || len(e.msh) >= maxInterned {
+		e.msh = make(map[string]string)
+	}
+	s := string(raw)
+	e.msh[s] = s
+	return s
 }
 
 // text returns an HL7 value decoded: a view of the message bytes when it
@@ -279,7 +316,34 @@ func (e *Evaluator) newMessage() {
 
 func (e *Evaluator) resetCache() {
 	clear(e.vcache)
+	clear(e.hcache)
 	e.gen, e.mgen = 1, 1
+}
+
+// maxStride bounds the segments per message whose path values get their own
+// cache entries (hcache holds len(paths) of them per segment); values in
+// later segments share one entry per path.
+const maxStride = 256
+
+// sizeCache makes room in hcache for messages of n segments.
+func (e *Evaluator) sizeCache(n int) {
+	if n <= e.hstride || e.hstride == maxStride || len(e.set.paths) == 0 {
+		return
+	}
+	e.hstride = min(max(32, 2*n), maxStride)
+	e.hcache = make([]cachedValue, len(e.set.paths)*e.hstride)
+}
+
+// setTypeBit finds the message's msg.type among the types the datasets
+// filter on.
+func (e *Evaluator) setTypeBit() {
+	e.typeBit = 0
+	for i, t := range e.set.typeNames {
+		if t == e.env.Msg.Type {
+			e.typeBit = 1 << i
+			return
+		}
+	}
 }
 
 // cachedValue is a path value read before: valid while gen matches (the
@@ -294,6 +358,7 @@ type cachedValue struct {
 func (e *Evaluator) run() (string, error) {
 	e.cur, e.curRes, e.curElem, e.ds = -1, nil, nil, nil
 	e.newMessage()
+	e.setTypeBit()
 	for _, d := range e.set.drops {
 		ok, err := e.pred(d.when)
 		if err != nil {
@@ -309,10 +374,16 @@ func (e *Evaluator) run() (string, error) {
 		}
 		e.cur, e.curRes, e.curElem, e.ds = -1, nil, nil, d
 		e.newRow()
-		if d.types != nil && !slices.Contains(d.types, e.env.Msg.Type) {
-			continue
+		if d.types != nil {
+			if e.set.typeNames != nil {
+				if d.typeMask&e.typeBit == 0 {
+					continue
+				}
+			} else if !slices.Contains(d.types, e.env.Msg.Type) {
+				continue
+			}
 		}
-		if d.when != nil {
+		if d.when != nil && !d.typeOnly {
 			ok, err := e.pred(d.when)
 			if err != nil {
 				return "", e.runErr("dataset "+strconv.Quote(d.Name)+" when", err)
@@ -557,6 +628,9 @@ func (e *Evaluator) value(k int) string {
 		i := e.segment(&ref.hl7.p, ref.hl7.code)
 		if i < 0 {
 			return ""
+		}
+		if i < e.hstride {
+			c = &e.hcache[k*e.hstride+i]
 		}
 		if c.gen == e.mgen && c.seg == int32(i) {
 			return c.s

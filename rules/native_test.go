@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -145,6 +146,9 @@ datasets:
       - {name: code, type: string, from: OBX-3.2}
       - {name: v, type: float64, from: OBX-5}
       - {name: sex, type: string, from: PID-8}
+      - {name: t, type: string, from: msg.type}
+      - {name: ev, type: string, from: msg.event}
+      - {name: ver, type: string, from: msg.version}
 `)
 	buf := []byte("MSH|^~\\&|A|B|C|D|20240101||ORU^R01|1|P|2.5.1\rPID|1||X||||19800101|F\rOBX|1|NM|2093-3^Chol\\T\\HDL^LN||140|mg/dL\r")
 	var m hl7.Message
@@ -163,7 +167,8 @@ datasets:
 		t.Fatalf("%d rows, want 1", out.Len())
 	}
 	_, vals := out.Row(0)
-	if vals[0].Str != "Chol&HDL" || vals[1].Float64() != 140 || vals[2].Str != "F" {
+	if vals[0].Str != "Chol&HDL" || vals[1].Float64() != 140 || vals[2].Str != "F" ||
+		vals[3].Str != "ORU" || vals[4].Str != "R01" || vals[5].Str != "2.5.1" {
 		t.Errorf("row after the buffer changed: %+v", vals)
 	}
 	out.Reset()
@@ -185,6 +190,78 @@ func TestNumberMatchesParseFloat(t *testing.T) {
 		got := number(s)
 		if !(got == want || math.IsNaN(got) && math.IsNaN(want)) {
 			t.Errorf("number(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestTypeFilters: datasets filtered on msg.type match exactly the messages
+// their when accepts, whether when is only the type test or has more to it.
+func TestTypeFilters(t *testing.T) {
+	s := mustCompile(t, `version: 1
+datasets:
+  - {name: oru, when: 'msg.type == "ORU"', columns: [{name: t, type: string, from: msg.type}]}
+  - {name: two, when: 'msg.type in ["ADT", "ORU"]', columns: [{name: t, type: string, from: msg.type}]}
+  - {name: nm, when: 'msg.type == "ORU" && field("OBX-2") == "NM"', columns: [{name: t, type: string, from: msg.type}]}
+  - {name: notadt, when: 'msg.type != "ADT"', columns: [{name: t, type: string, from: msg.type}]}
+`)
+	ev := s.NewEvaluator()
+	for _, tc := range []struct{ typ, obx2, want string }{
+		{"ORU^R01", "NM", "[nm notadt oru two]"},
+		{"ORU^R01", "TX", "[notadt oru two]"},
+		{"ADT^A01", "NM", "[two]"},
+		{"ORM^O01", "NM", "[notadt]"},
+		{"ORUX^R01", "NM", "[notadt]"},
+	} {
+		m := hl7Msg(t, "MSH|^~\\&|A|B|C|D|2024||"+tc.typ+"|1|P|2.5.1", "OBX|1|"+tc.obx2+"|X||1")
+		got, emit := collect(s)
+		if _, err := ev.HL7(m, deid.Result{}, emit); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for n := range got {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		if fmt.Sprint(names) != tc.want {
+			t.Errorf("%s %s: datasets %v, want %s", tc.typ, tc.obx2, names, tc.want)
+		}
+	}
+}
+
+// TestManySegmentsCached: rows of datasets that read the same paths of the
+// same segments agree, also past the segments that get their own cache
+// entries (maxStride).
+func TestManySegmentsCached(t *testing.T) {
+	s := mustCompile(t, `version: 1
+datasets:
+  - {name: a, each: OBX, columns: [{name: c, type: string, from: OBX-3.1}, {name: p, type: string, from: OBR-4.1}]}
+  - {name: b, each: OBX, columns: [{name: p, type: string, from: OBR-4.1}, {name: c, type: string, from: OBX-3.1}]}
+`)
+	lines := []string{"MSH|^~\\&|A|B|C|D|2024||ORU^R01|1|P|2.5.1"}
+	var want []string
+	n := 0
+	for o := range 3 {
+		lines = append(lines, fmt.Sprintf("OBR|%d|||P%d", o+1, o))
+		for range maxStride / 2 {
+			lines = append(lines, fmt.Sprintf("OBX|%d|NM|C%d||1", n+1, n))
+			want = append(want, fmt.Sprintf("%q %q", fmt.Sprintf("C%d", n), fmt.Sprintf("P%d", o)))
+			n++
+		}
+	}
+	ev := s.NewEvaluator()
+	for range 2 { // the second message finds the cache of the first
+		got, emit := collect(s)
+		if _, err := ev.HL7(hl7Msg(t, lines...), deid.Result{}, emit); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got["a"]) != fmt.Sprint(want) {
+			t.Fatalf("dataset a: %d rows, differ from want", len(got["a"]))
+		}
+		for i, r := range got["b"] {
+			f := strings.Fields(r)
+			if f[1]+" "+f[0] != want[i] {
+				t.Fatalf("dataset b row %d: %s, want %s reversed", i, r, want[i])
+			}
 		}
 	}
 }
