@@ -302,7 +302,7 @@ func (m *Message) setElem(i, n int, raw []byte, path string) error {
 	}
 	seg.data = nd
 	seg.edited = true
-	seg.idxDone = false
+	seg.dropIdx()
 	m.modified = true
 	return nil
 }
@@ -359,7 +359,7 @@ func (m *Message) DeleteSegments(drop func(s Segment) bool) {
 	}
 	// keep views consistent: rebuild idx lazily
 	for i := range out {
-		out[i].idxDone = false
+		out[i].dropIdx()
 	}
 	m.idx = m.idx[:0]
 	out[len(out)-1].term = lastTerm
@@ -434,7 +434,7 @@ func (s Segment) Replace(raw []byte) error {
 	nd := append(m.alloc(len(raw)), raw...)
 	seg.data = nd
 	seg.edited = true
-	seg.idxDone = false
+	seg.dropIdx()
 	m.modified = true
 	return nil
 }

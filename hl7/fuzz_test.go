@@ -46,6 +46,16 @@ func FuzzParse(f *testing.F) {
 		if !bytes.Equal(m.Bytes(), data) {
 			t.Fatalf("round trip differs")
 		}
+		// fields read out of order and across segments (a partly built
+		// field index) equal the ones read after indexing a whole segment
+		lazy, _ := Parse(data)
+		for _, k := range []int{2, 1, 30, 13, 14, 3, 60, 12, 25} {
+			for i := lazy.NumSegments() - 1; i >= 0; i-- {
+				if !bytes.Equal(lazy.Segment(i).Field(k), fullField(m, i, k)) {
+					t.Fatalf("segment %d field %d differs when read lazily", i, k)
+				}
+			}
+		}
 		for s := range m.Segments("") {
 			for i := 1; i <= s.NumFields() && i < 50; i++ {
 				_ = m.Unescape(s.Field(i))
@@ -147,4 +157,11 @@ func FuzzScanner(f *testing.F) {
 func isRecoverable(err error) bool {
 	_, ok := err.(*Error)
 	return ok && !errorsIs(err, ErrFrameTruncated)
+}
+
+// fullField reads field k of segment i after indexing the whole segment.
+func fullField(m *Message, i, k int) []byte {
+	s := m.Segment(i)
+	_ = s.NumFields()
+	return s.Field(k)
 }

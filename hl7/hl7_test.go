@@ -3,6 +3,8 @@ package hl7
 import (
 	"bytes"
 	"errors"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -435,5 +437,57 @@ func TestMalformedInputErrors(t *testing.T) {
 	msg, err := sc.Next()
 	if err != nil || !strings.HasPrefix(string(msg), "MSH|^~\\&|B") {
 		t.Fatalf("message after oversized one: %q %v", msg, err)
+	}
+}
+
+// TestFieldIndexPartial: fields read in any order, interleaved across
+// segments and with edits (the index is built only as far as asked and
+// resumed later), equal a plain split of the segment.
+func TestFieldIndexPartial(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for round := 0; round < 300; round++ {
+		var lines []string
+		lines = append(lines, "MSH|^~\\&|A|B|C|D|2024||ORU^R01|1|P|2.5.1"+strings.Repeat("|x", r.IntN(30)))
+		for s := 0; s < 1+r.IntN(6); s++ {
+			n := r.IntN(60)
+			f := make([]string, n)
+			for j := range f {
+				f[j] = strconv.Itoa(s) + "." + strconv.Itoa(j) + strings.Repeat("v", r.IntN(12))
+			}
+			lines = append(lines, strings.Join(append([]string{"OBX"}, f...), "|"))
+		}
+		m, err := Parse([]byte(strings.Join(lines, "\r")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := 0; k < 200; k++ {
+			i := r.IntN(m.NumSegments())
+			seg := m.Segment(i)
+			want := strings.Split(string(seg.Bytes()), "|")
+			if i == 0 {
+				want = append([]string{"MSH", "|"}, want[1:]...)
+			}
+			n := r.IntN(len(want) + 3)
+			if n == 0 {
+				n = 1
+			}
+			got, w := string(seg.Field(n)), ""
+			if n < len(want) {
+				w = want[n]
+			}
+			if got != w {
+				t.Fatalf("round %d segment %d field %d: %q, want %q", round, i, n, got, w)
+			}
+			if r.IntN(10) == 0 { // NumFields indexes the whole segment: only sometimes
+				if nf := seg.NumFields(); nf != len(want)-1 {
+					t.Fatalf("round %d segment %d: NumFields %d, want %d", round, i, nf, len(want)-1)
+				}
+			}
+			if i > 0 && r.IntN(20) == 0 {
+				if err := seg.SetField(1+r.IntN(8), []byte("e")); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 	}
 }

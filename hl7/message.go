@@ -2,6 +2,7 @@ package hl7
 
 import (
 	"bytes"
+	"math"
 
 	"github.com/safeharbor/safeharbor/internal/bytescan"
 )
@@ -23,8 +24,9 @@ type segment struct {
 	edited  bool
 	msh     bool  // the segment is MSH (its field numbering is off by one)
 	idxOff  int32 // start of this segment's separator positions in Message.idx
-	idxLen  int32 // number of field separators
-	idxDone bool
+	idxLen  int32 // number of field separators indexed
+	idxScan int32 // where the index scan resumes (0: not started)
+	idxDone bool  // every field separator is indexed
 }
 
 // Message is a parsed HL7v2 ER7 message. It references the bytes it was parsed
@@ -209,13 +211,32 @@ func (m *Message) AppendTo(dst []byte) []byte {
 	return append(dst, m.trailer...)
 }
 
-// fieldIdx returns the positions of the field separators in segment i.
-func (m *Message) fieldIdx(i int) []int32 {
+// fieldIdx returns the positions of all the field separators in segment i.
+func (m *Message) fieldIdx(i int) []int32 { return m.fieldIdxN(i, math.MaxInt) }
+
+// fieldIdxN returns the positions of at least the first n field separators
+// of segment i (all of them when it has fewer). The index is built lazily
+// and only as far as asked: reading an early field of a long segment does
+// not scan the rest.
+func (m *Message) fieldIdxN(i, n int) []int32 {
 	s := &m.segs[i]
-	if !s.idxDone {
-		s.idxOff = int32(len(m.idx))
-		fs := m.delims.Field
-		data := s.data
+	if !s.idxDone && int(s.idxLen) < n {
+		m.scanIdx(s, n)
+	}
+	return m.idx[s.idxOff : s.idxOff+s.idxLen]
+}
+
+// minIdxScan is the fewest separators a scan of the index looks for: most
+// reads are of early fields, and a scan that stops too soon is resumed.
+const minIdxScan = 12
+
+// scanIdx extends the field index of s to at least n separators (or all).
+func (m *Message) scanIdx(s *segment, n int) {
+	data := s.data
+	fs := m.delims.Field
+	switch {
+	case s.idxScan == 0: // not started: the index goes at the end of m.idx
+		s.idxOff, s.idxLen = int32(len(m.idx)), 0
 		start := 3
 		if s.isMSH() {
 			// MSH-1 is the separator at index 3; MSH-2 holds the encoding
@@ -223,6 +244,7 @@ func (m *Message) fieldIdx(i int) []int32 {
 			// (A bare "MSH" line has no fields at all.)
 			if len(data) > 3 {
 				m.idx = append(m.idx, 3)
+				s.idxLen = 1
 			}
 			start = len(data)
 			if len(data) > 4 {
@@ -231,12 +253,29 @@ func (m *Message) fieldIdx(i int) []int32 {
 				}
 			}
 		}
-		m.idx = bytescan.AppendIndexes(m.idx, data, start, fs, len(data))
-		s.idxLen = int32(len(m.idx)) - s.idxOff
-		s.idxDone = true
+		s.idxScan = int32(start)
+	case int(s.idxOff+s.idxLen) != len(m.idx):
+		// another segment was indexed since: move this one's to the end
+		off := len(m.idx)
+		m.idx = append(m.idx, m.idx[s.idxOff:s.idxOff+s.idxLen]...)
+		s.idxOff = int32(off)
 	}
-	return m.idx[s.idxOff : s.idxOff+s.idxLen]
+	want := max(n, 2*int(s.idxLen), minIdxScan) - int(s.idxLen)
+	if want <= 0 {
+		return
+	}
+	m.idx = bytescan.AppendIndexes(m.idx, data, int(s.idxScan), fs, want)
+	got := len(m.idx) - int(s.idxOff) - int(s.idxLen)
+	s.idxLen += int32(got)
+	if got < want {
+		s.idxDone = true
+		return
+	}
+	s.idxScan = m.idx[len(m.idx)-1] + 1
 }
+
+// dropIdx forgets the field index of s (its bytes changed).
+func (s *segment) dropIdx() { s.idxDone, s.idxScan, s.idxLen = false, 0, 0 }
 
 func (s *segment) isMSH() bool { return s.msh }
 
@@ -253,7 +292,7 @@ func (s *segment) elem(field int) int {
 // fieldBounds returns the byte range of element k (k ≥ 1) in segment i, and
 // whether the element exists.
 func (m *Message) fieldBounds(i, k int) (int, int, bool) {
-	idx := m.fieldIdx(i)
+	idx := m.fieldIdxN(i, k+1) // the separators before and after element k
 	if k < 1 || k > len(idx) {
 		return 0, 0, false
 	}
