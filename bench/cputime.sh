@@ -19,6 +19,7 @@ list=(
 	"deid BenchmarkFHIRPatientSpec 10000"
 	"deid BenchmarkFHIRBundle 6000"
 	"deid/text BenchmarkScrub 15000"
+	"rules BenchmarkEvaluateParse 200000"
 	"rules BenchmarkEvaluate1 100000"
 	"rules BenchmarkEvaluate10 100000"
 	"rules BenchmarkEvaluate50 20000"
