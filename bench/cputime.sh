@@ -3,7 +3,9 @@
 # benchmarks. Each test binary runs with a fixed -test.benchtime Nx under
 # `/usr/bin/time -f '%U %S'`, and once with 2x; cpu-ns/op is
 # (user(N) - user(2)) / (N - 2), so set-up and process start cancel out.
-# N is divided by DIV (quick runs); COUNT repetitions. Output: go test -bench
+# N is divided by DIV (quick runs); COUNT repetitions. Each N is set for
+# about 1.5 s of user time on this box, so the 10 ms resolution of %U is
+# below 1%. Output: go test -bench
 # lines under pkg github.com/safeharbor/safeharbor/bench/cputime.
 set -euo pipefail
 out=$1 div=${2:-1} count=${3:-1}
@@ -12,18 +14,18 @@ bin=$here/out/bin
 mkdir -p "$bin"
 # package  benchmark  N
 list=(
-	"deid BenchmarkHL7/ADT_A01 60000"
-	"deid BenchmarkHL7/ORU_R01 30000"
-	"deid BenchmarkHL7/MDM_T02 30000"
-	"deid BenchmarkFHIRPatient 15000"
-	"deid BenchmarkFHIRPatientSpec 10000"
-	"deid BenchmarkFHIRBundle 6000"
-	"deid/text BenchmarkScrub 15000"
-	"rules BenchmarkEvaluateParse 200000"
-	"rules BenchmarkEvaluate1 100000"
-	"rules BenchmarkEvaluate10 100000"
-	"rules BenchmarkEvaluate50 20000"
-	"sinks/dataset BenchmarkDatasetWrite 1000000"
+	"deid BenchmarkHL7/ADT_A01 150000"
+	"deid BenchmarkHL7/ORU_R01 90000"
+	"deid BenchmarkHL7/MDM_T02 90000"
+	"deid BenchmarkFHIRPatient 90000"
+	"deid BenchmarkFHIRPatientSpec 50000"
+	"deid BenchmarkFHIRBundle 12000"
+	"deid/text BenchmarkScrub 60000"
+	"rules BenchmarkEvaluateParse 5000000"
+	"rules BenchmarkEvaluate1 1000000"
+	"rules BenchmarkEvaluate10 800000"
+	"rules BenchmarkEvaluate50 300000"
+	"sinks/dataset BenchmarkDatasetWrite 2500000"
 )
 # CPUFILTER (a grep -E pattern on the list lines) keeps some benchmarks only (quick runs).
 if [ -n "${CPUFILTER:-}" ]; then
