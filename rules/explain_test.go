@@ -9,21 +9,29 @@ import (
 	"github.com/safeharbor/safeharbor/fhir"
 )
 
-// explainHL7 de-identifies an HL7v2 message and explains it with set.
-func explainHL7(t *testing.T, set *Set, lines ...string) string {
+// explainText de-identifies one message with a fresh engine (de-identify)
+// and returns the Explainer's text for it (explain).
+func explainText(t *testing.T, set *Set, explain func(*Explainer, *deid.Engine) error) string {
 	t.Helper()
-	m := hl7Msg(t, lines...)
-	res, err := testEngine(t).HL7(m, &deid.Report{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ex := set.NewExplainer()
-	if err := ex.HL7(m, res); err != nil {
+	if err := explain(ex, testEngine(t)); err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
 	ex.WriteText(&b)
 	return b.String()
+}
+
+// explainHL7 explains an HL7v2 message given by its segments.
+func explainHL7(t *testing.T, set *Set, lines ...string) string {
+	m := hl7Msg(t, lines...)
+	return explainText(t, set, func(ex *Explainer, eng *deid.Engine) error {
+		res, err := eng.HL7(m, &deid.Report{})
+		if err != nil {
+			return err
+		}
+		return ex.HL7(m, res)
+	})
 }
 
 // lineMatching fails unless some line of out matches the pattern.
@@ -106,17 +114,13 @@ func TestExplainFHIR(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := testEngine(t).FHIR(v, &deid.Report{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex := set.NewExplainer()
-	if err := ex.FHIR(v, res); err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	ex.WriteText(&b)
-	out := b.String()
+	out := explainText(t, set, func(ex *Explainer, eng *deid.Engine) error {
+		res, err := eng.FHIR(v, &deid.Report{})
+		if err != nil {
+			return err
+		}
+		return ex.FHIR(v, res)
+	})
 	lineMatching(t, out, `^  lab_results \(each OBX\): skipped: an HL7 dataset, the message is FHIR, 0 rows$`)
 	lineMatching(t, out, `^  fhir_observations \(each Observation\): matched, 1 rows$`)
 	lineMatching(t, out, `^      loinc +string += "2345-7" +<- path Observation\.code\.coding\.where`)
