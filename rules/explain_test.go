@@ -34,6 +34,16 @@ func explainHL7(t *testing.T, set *Set, lines ...string) string {
 	})
 }
 
+// exampleSet loads examples/rules.yaml.
+func exampleSet(t *testing.T) *Set {
+	t.Helper()
+	set, err := Load("../examples/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
 // lineMatching fails unless some line of out matches the pattern.
 func lineMatching(t *testing.T, out, pattern string) {
 	t.Helper()
@@ -49,10 +59,7 @@ func lineMatching(t *testing.T, out, pattern string) {
 // TestExplainHL7: which datasets matched and why not, every row's column
 // values with their sources, from the de-identified message only.
 func TestExplainHL7(t *testing.T) {
-	set, err := Load("../examples/rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := exampleSet(t)
 	out := explainHL7(t, set,
 		`MSH|^~\&|LAB|GENHOSP|RECV|DW|20250611093000||ORU^R01^ORU_R01|M1|P|2.5.1`,
 		"PID|1||MRN5550123^^^GENHOSP^MR||ZELLWEGER^QUINTUS||19800101|M|||12 ELM ST^^SPRINGFIELD^IL^62701||555-867-5309",
@@ -84,10 +91,7 @@ func TestExplainHL7(t *testing.T) {
 // TestExplainDropped: a message a drop rule matches says which rule and
 // that the datasets it would have fed get nothing.
 func TestExplainDropped(t *testing.T) {
-	set, err := Load("../examples/rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := exampleSet(t)
 	out := explainHL7(t, set,
 		`MSH|^~\&|ADT|GENHOSP|RECV|DW|20250611093000||ADT^A03^ADT_A03|M77|P|2.5.1`,
 		"EVN|A03|20250611093000",
@@ -102,10 +106,7 @@ func TestExplainDropped(t *testing.T) {
 // TestExplainFHIR: HL7 datasets are skipped for a FHIR resource and the
 // FHIR dataset's rows name their FHIR paths.
 func TestExplainFHIR(t *testing.T) {
-	set, err := Load("../examples/rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := exampleSet(t)
 	v, err := fhir.Parse([]byte(`{"resourceType":"Observation","id":"obs1","status":"final",
 "subject":{"reference":"Patient/p1","display":"Quintus Zellweger"},
 "code":{"coding":[{"system":"http://loinc.org","code":"2345-7"}]},
