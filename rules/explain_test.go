@@ -44,16 +44,20 @@ func exampleSet(t *testing.T) *Set {
 	return set
 }
 
-// lineMatching fails unless some line of out matches the pattern.
-func lineMatching(t *testing.T, out, pattern string) {
+// linesMatching fails for each pattern no line of out matches.
+func linesMatching(t *testing.T, out string, patterns ...string) {
 	t.Helper()
-	re := regexp.MustCompile(pattern)
-	for _, l := range strings.Split(out, "\n") {
-		if re.MatchString(l) {
-			return
+	lines := strings.Split(out, "\n")
+next:
+	for _, p := range patterns {
+		re := regexp.MustCompile(p)
+		for _, l := range lines {
+			if re.MatchString(l) {
+				continue next
+			}
 		}
+		t.Errorf("no line matches %q in:\n%s", p, out)
 	}
-	t.Errorf("no line matches %q in:\n%s", pattern, out)
 }
 
 // TestExplainHL7: which datasets matched and why not, every row's column
@@ -67,16 +71,18 @@ func TestExplainHL7(t *testing.T) {
 		"OBX|1|NM|WBC^White cells^LN||7.5|10*3/uL|4-11|N|||F|||20250610090000",
 		"OBX|2|NM|HGB^Hemoglobin^LN||14.2|g/dL|12-16|N|||F",
 		"NTE|1||Seen by Dr. Zellweger, call 555-867-5309")
-	lineMatching(t, out, `^  part2_substance_use: no match$`)
-	lineMatching(t, out, `^  lab_results \(each OBX\): matched, 2 rows$`)
-	lineMatching(t, out, `^    when: msg\.type == "ORU" && msg\.event == "R01"$`)
-	lineMatching(t, out, `^  encounters \(each message\): not matched: when is false, 0 rows$`)
-	lineMatching(t, out, `^  fhir_observations \(each Observation\): skipped: a FHIR dataset, the message is HL7v2, 0 rows$`)
-	lineMatching(t, out, `^    row 2:$`)
-	lineMatching(t, out, `^      code +string += "HGB" +<- path OBX-3\.1$`)
-	lineMatching(t, out, `^      value +float64 += 14\.2 +<- expression field\("OBX-2"\)`)
-	lineMatching(t, out, `^      year +int64 += 2025 +<- expression year\(`)
-	lineMatching(t, out, `^      zip3 +string += "627" +<- expression zip3`)
+	linesMatching(t, out,
+		`^  part2_substance_use: no match$`,
+		`^  lab_results \(each OBX\): matched, 2 rows$`,
+		`^    when: msg\.type == "ORU" && msg\.event == "R01"$`,
+		`^  encounters \(each message\): not matched: when is false, 0 rows$`,
+		`^  fhir_observations \(each Observation\): skipped: a FHIR dataset, the message is HL7v2, 0 rows$`,
+		`^    row 2:$`,
+		`^      code +string += "HGB" +<- path OBX-3\.1$`,
+		`^      value +float64 += 14\.2 +<- expression field\("OBX-2"\)`,
+		`^      year +int64 += 2025 +<- expression year\(`,
+		`^      zip3 +string += "627" +<- expression zip3`,
+	)
 	// the first row's year comes from its own OBX-14, the second's from OBR-7
 	if n := strings.Count(out, "= 2025"); n != 2 {
 		t.Errorf("year 2025 appears %d times, want 2:\n%s", n, out)
@@ -98,9 +104,11 @@ func TestExplainDropped(t *testing.T) {
 		"PID|1||MRN000123^^^GENHOSP^MR||TESTPATIENT^ALEX||19800101|M",
 		"PV1|1|I|4W^401^A|||||||MED",
 		"DG1|1|I10|F11.20^Opioid dependence, uncomplicated^I10|||F")
-	lineMatching(t, out, `^  part2_substance_use: MATCHED: the message feeds no dataset$`)
-	lineMatching(t, out, `^  encounters \(each message\): matched, but dropped by part2_substance_use, 0 rows$`)
-	lineMatching(t, out, `^  lab_results \(each OBX\): not matched: when is false, 0 rows$`)
+	linesMatching(t, out,
+		`^  part2_substance_use: MATCHED: the message feeds no dataset$`,
+		`^  encounters \(each message\): matched, but dropped by part2_substance_use, 0 rows$`,
+		`^  lab_results \(each OBX\): not matched: when is false, 0 rows$`,
+	)
 }
 
 // TestExplainFHIR: HL7 datasets are skipped for a FHIR resource and the
@@ -122,11 +130,13 @@ func TestExplainFHIR(t *testing.T) {
 		}
 		return ex.FHIR(v, res)
 	})
-	lineMatching(t, out, `^  lab_results \(each OBX\): skipped: an HL7 dataset, the message is FHIR, 0 rows$`)
-	lineMatching(t, out, `^  fhir_observations \(each Observation\): matched, 1 rows$`)
-	lineMatching(t, out, `^      loinc +string += "2345-7" +<- path Observation\.code\.coding\.where`)
-	lineMatching(t, out, `^      value +float64 += 5\.4 +<- path Observation\.valueQuantity\.value$`)
-	lineMatching(t, out, `^      year +int64 += 2024 +<- expression year\(`)
+	linesMatching(t, out,
+		`^  lab_results \(each OBX\): skipped: an HL7 dataset, the message is FHIR, 0 rows$`,
+		`^  fhir_observations \(each Observation\): matched, 1 rows$`,
+		`^      loinc +string += "2345-7" +<- path Observation\.code\.coding\.where`,
+		`^      value +float64 += 5\.4 +<- path Observation\.valueQuantity\.value$`,
+		`^      year +int64 += 2024 +<- expression year\(`,
+	)
 	if strings.Contains(out, "Zellweger") || strings.Contains(out, "2024-03-05") {
 		t.Errorf("explanation shows identified values:\n%s", out)
 	}
