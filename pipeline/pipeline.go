@@ -629,7 +629,7 @@ func (p *Pipeline) consume(gctx context.Context, gen *kafka.Generation, topic st
 		Partition:      a.ID,
 		MinBytes:       1,
 		MaxBytes:       max(16<<20, p.cfg.MaxRecordSize+1<<20),
-		MaxWait:        p.cfg.MaxWait,
+		MaxWait:        readerMaxWait(p.cfg.MaxWait),
 		QueueCapacity:  1024,
 		ReadBackoffMin: 50 * time.Millisecond,
 		ReadBackoffMax: time.Second,
@@ -664,7 +664,7 @@ func (p *Pipeline) consume(gctx context.Context, gen *kafka.Generation, topic st
 	watchDone := make(chan struct{})
 	defer close(watchDone)
 	go func() {
-		t := time.NewTicker(250 * time.Millisecond)
+		t := time.NewTicker(inputWatchTick)
 		defer t.Stop()
 		for {
 			select {
@@ -673,7 +673,7 @@ func (p *Pipeline) consume(gctx context.Context, gen *kafka.Generation, topic st
 			case <-t.C:
 				if fetchErr.Swap(false) {
 					setInput(true)
-				} else if time.Since(time.Unix(0, lastFetchErr.Load())) > 3*time.Second {
+				} else if time.Since(time.Unix(0, lastFetchErr.Load())) > inputQuiet {
 					// the Reader retries at least every second: quiet means recovered
 					setInput(false)
 				}
@@ -686,6 +686,8 @@ func (p *Pipeline) consume(gctx context.Context, gen *kafka.Generation, topic st
 			if gctx.Err() != nil {
 				break
 			}
+			// past its retries the Reader returns the error instead of logging it
+			lastFetchErr.Store(time.Now().UnixNano())
 			setInput(true)
 			p.log.Warn("fetch", "topic", topic, "partition", a.ID, "err", errClass(err))
 			select {
