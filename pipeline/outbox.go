@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 // produces them with acks=all before committing the offsets they came from.
 type outbox struct {
 	w      *kafka.Writer
+	big    *kafka.Writer // one message per produce request: outputs larger than a batch of w
 	m      *Metrics
 	max    int
 	mu     sync.Mutex
@@ -33,15 +35,24 @@ func newOutbox(cfg Config, m *Metrics) *outbox {
 		// A produce batch must stay under the broker's message.max.bytes
 		// (1048588 by default in Kafka and kfake): a larger batch is refused
 		// with MESSAGE_TOO_LARGE on every retry and the checkpoint stalls.
-		BatchBytes:   1_000_000,
+		BatchBytes:   outboxBatchBytes,
 		BatchTimeout: 5 * time.Millisecond,
 		MaxAttempts:  3,
 	}
 	if cfg.Transport != nil { // a typed nil would be called
 		w.Transport = cfg.Transport
 	}
+	// A de-identified record can be larger than a batch (records go up to
+	// MaxRecordSize): kafka-go refuses such a message before sending it,
+	// on every retry, and the checkpoint would stall for good. It goes
+	// alone in its own produce request; whether the topic takes it is the
+	// broker's call (max.message.bytes), and a refusal shows as the
+	// kafka-output sink failing.
+	big := &kafka.Writer{Addr: w.Addr, Balancer: w.Balancer, RequiredAcks: w.RequiredAcks, BatchSize: 1,
+		BatchBytes: math.MaxInt32, BatchTimeout: w.BatchTimeout, MaxAttempts: w.MaxAttempts, Transport: w.Transport}
 	return &outbox{
 		w:     w,
+		big:   big,
 		m:     m,
 		max:   cfg.MaxOutbox,
 		freed: make(chan struct{}),
@@ -78,7 +89,7 @@ func (o *outbox) flush(ctx context.Context) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	if err := o.w.WriteMessages(ctx, batch...); err != nil {
+	if err := o.write(ctx, batch); err != nil {
 		o.mu.Lock()
 		o.msgs = append(batch, o.msgs...)
 		o.mu.Unlock()
@@ -98,8 +109,42 @@ func (o *outbox) flush(ctx context.Context) error {
 	return nil
 }
 
+// outboxBatchBytes bounds a produce batch (see newOutbox).
+const outboxBatchBytes = 1_000_000
+
+// write produces msgs in order: runs of messages that fit a batch through
+// w, each larger one alone through big.
+func (o *outbox) write(ctx context.Context, msgs []kafka.Message) error {
+	for len(msgs) > 0 {
+		n := 0
+		for n < len(msgs) && !oversized(&msgs[n]) {
+			n++
+		}
+		w := o.w
+		if n == 0 {
+			w, n = o.big, 1
+		}
+		if err := w.WriteMessages(ctx, msgs[:n]...); err != nil {
+			return err
+		}
+		msgs = msgs[n:]
+	}
+	return nil
+}
+
+// oversized reports whether kafka-go would refuse m in a batch of
+// outboxBatchBytes (its size estimate plus room for the record framing).
+func oversized(m *kafka.Message) bool {
+	n := len(m.Key) + len(m.Value) + 64
+	for _, h := range m.Headers {
+		n += len(h.Key) + len(h.Value) + 16
+	}
+	return n > outboxBatchBytes
+}
+
 func (o *outbox) close() {
 	o.w.Close()
+	o.big.Close()
 }
 
 // sourceHeader identifies the input record so consumers of the output topics
