@@ -11,8 +11,11 @@ MINIO_BIN ?= $(GOBIN_DIR)/minio
 FUZZTIME ?= 10s
 FUZZTIME_LONG ?= 3m
 TEST_TIMEOUT ?= 25m
+# test-repeat: runs in a row and the packages (the whole suite by default).
+REPEAT ?= 10
+PKGS ?= ./...
 
-.PHONY: all build run test test-unit test-race test-long fuzz fuzz-long lint bench bench-quick minio clean
+.PHONY: all build run test test-unit test-race test-long test-repeat fuzz fuzz-long lint bench bench-quick minio clean
 
 all: build
 
@@ -40,6 +43,11 @@ test-unit:
 ## test-race: every test under the race detector.
 test-race: minio
 	SAFEHARBOR_MINIO_BIN=$(MINIO_BIN) SAFEHARBOR_REQUIRE_MINIO=1 $(GO) test -race -count=1 -timeout 40m ./...
+
+## test-repeat: the go tests of `make test` (no fuzzing) REPEAT times in a row under a busy loop per
+## core (scripts/test-repeat.sh starts and always stops it); lists every test that failed even once.
+test-repeat: lint minio
+	SAFEHARBOR_MINIO_BIN=$(MINIO_BIN) SAFEHARBOR_REQUIRE_MINIO=1 GO=$(GO) TEST_TIMEOUT=$(TEST_TIMEOUT) ./scripts/test-repeat.sh $(REPEAT) $(PKGS)
 
 ## test-long: soak, crash and long fuzz runs, and the race detector.
 test-long: minio
