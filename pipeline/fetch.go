@@ -24,12 +24,22 @@ func readerMaxWait(wait time.Duration) time.Duration { return wait + fetchGrace 
 
 // A partition's input counts for readiness like a sink. kafka-go retries a
 // failed fetch inside its Reader and only tells its ErrorLogger, so the
-// input is marked failing at the first error seen (checked every
-// inputWatchTick) and recovered once no error came for inputQuiet: the
-// Reader retries at least every second (ReadBackoffMax) while the broker
-// is away, so that much quiet means its fetches succeed again. Readiness
-// therefore lags a recovery by at most inputQuiet + inputWatchTick.
+// partition's watcher (every inputWatchTick) marks the input failing once
+// an error persists: a second error within inputQuiet of the one before
+// (the Reader retries at least every second while the broker is away) or
+// an error the Reader returns after its retries. One error that the retry
+// repairs (a connection dropped, an answer later than fetchGrace on a
+// box under load) is logged at debug and does not make the process not
+// ready. The input is recovered once no error came for inputQuiet, so
+// readiness lags a recovery by at most inputQuiet + inputWatchTick.
 const (
 	inputWatchTick = 250 * time.Millisecond
 	inputQuiet     = 3 * time.Second
 )
+
+// persistent reports whether n fetch errors seen in one watcher tick, the
+// latest at last, mean a failing input, given the previous error the
+// watcher saw (zero: none).
+func persistent(n int64, prev, last time.Time) bool {
+	return n > 1 || (!prev.IsZero() && last.Sub(prev) <= inputQuiet)
+}

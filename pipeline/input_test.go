@@ -156,8 +156,8 @@ func watchReady(p *Pipeline, stop <-chan struct{}) (notReady func() int) {
 
 // TestInputSlowBrokerLargeRecords: while the broker keeps stalling for
 // 300 ms (its answers to waiting fetches come that late), records from a
-// few bytes up to exactly MaxRecordSize are consumed without a single fetch
-// error and the pipeline never reports not ready; a record one byte over
+// few bytes up to exactly MaxRecordSize are consumed, the input is never
+// marked failing and the pipeline never reports not ready; a record one byte over
 // the limit goes to the DLQ as too_large with a notice that names its size
 // and no content. Before fetchGrace, kafka-go gave the broker 50 ms beyond
 // the 200 ms fetch wait: late answers were read timeouts, and readiness
@@ -311,4 +311,63 @@ func TestInputRecoversAfterTransientError(t *testing.T) {
 		t.Fatalf("vault has %d records, want %d", good, len(hl7s))
 	}
 	t.Logf("dropped fetches=%d ready again %s after the last (bound %s)", n, recovered.Round(time.Millisecond), bound)
+}
+
+// TestInputOneDroppedFetch: one fetch connection dropped, repaired by the
+// Reader's retry, is not an outage: the pipeline stays ready throughout.
+func TestInputOneDroppedFetch(t *testing.T) {
+	const parts = 2
+	e := newEnv(t, parts, nil, nil)
+	p, err := New(e.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runPipeline(t, p)
+	waitFor(t, 30*time.Second, "pipeline ready", p.Ready)
+	pollStop := make(chan struct{})
+	notReady := watchReady(p, pollStop)
+	dropped := make(chan struct{})
+	e.broker.c.ControlKey(int16(kmsg.Fetch), func(kmsg.Request) (kmsg.Response, error, bool) {
+		close(dropped) // handled: the control function is dropped after this one
+		return nil, fmt.Errorf("injected fetch failure"), true
+	})
+	select {
+	case <-dropped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no fetch came to drop")
+	}
+	hl7s, _, _ := synthTraffic(9, 20, 0)
+	e.produce(tHL7, hl7s)
+	waitFor(t, 60*time.Second, "records committed", func() bool {
+		return sumCommitted(e.groupOffsets(tHL7, parts)) == int64(len(hl7s))
+	})
+	time.Sleep(inputQuiet + inputWatchTick)
+	close(pollStop)
+	if nr := notReady(); nr != 0 {
+		t.Fatalf("not ready at %d polls after one dropped fetch", nr)
+	}
+	if n := inputErrors(p); n != 0 {
+		t.Fatalf("the input was marked failing %d times for one dropped fetch", n)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
+
+func TestPersistentFetchError(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	for _, c := range []struct {
+		n          int64
+		prev, last time.Time
+		want       bool
+	}{
+		{1, time.Time{}, t0, false},                      // the first error: the retry may repair it
+		{2, time.Time{}, t0, true},                       // the retry failed too
+		{1, t0, t0.Add(time.Second), true},               // again within the quiet window
+		{1, t0, t0.Add(inputQuiet + time.Second), false}, // a new lone error long after
+	} {
+		if got := persistent(c.n, c.prev, c.last); got != c.want {
+			t.Errorf("persistent(%d, %v, %v) = %v, want %v", c.n, c.prev, c.last, got, c.want)
+		}
+	}
 }

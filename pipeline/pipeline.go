@@ -616,12 +616,12 @@ func (p *Pipeline) consume(gctx context.Context, gen *kafka.Generation, topic st
 
 	// kafka-go retries failed fetches inside the Reader and reports them
 	// only to its ErrorLogger: that is where a broker outage shows
-	var fetchErr atomic.Bool
+	var fetchErrs atomic.Int64    // errors reported since the watcher last looked
 	var lastFetchErr atomic.Int64 // unix nanos of the last reported fetch error
 	r := kafka.NewReader(kafka.ReaderConfig{
 		ErrorLogger: kafka.LoggerFunc(func(string, ...any) {
 			lastFetchErr.Store(time.Now().UnixNano())
-			fetchErr.Store(true)
+			fetchErrs.Add(1)
 		}),
 		Brokers:        p.cfg.Brokers,
 		Dialer:         p.cfg.Dialer,
@@ -666,13 +666,20 @@ func (p *Pipeline) consume(gctx context.Context, gen *kafka.Generation, topic st
 	go func() {
 		t := time.NewTicker(inputWatchTick)
 		defer t.Stop()
+		var seen time.Time // the last error the watcher saw
 		for {
 			select {
 			case <-watchDone:
 				return
 			case <-t.C:
-				if fetchErr.Swap(false) {
-					setInput(true)
+				if n := fetchErrs.Swap(0); n > 0 {
+					last := time.Unix(0, lastFetchErr.Load())
+					if persistent(n, seen, last) {
+						setInput(true)
+					} else {
+						p.log.Debug("fetch failed once; the reader retries", "topic", topic, "partition", a.ID)
+					}
+					seen = last
 				} else if time.Since(time.Unix(0, lastFetchErr.Load())) > inputQuiet {
 					// the Reader retries at least every second: quiet means recovered
 					setInput(false)
