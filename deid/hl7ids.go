@@ -1,0 +1,273 @@
+package deid
+
+// This file: HL7v2 identifiers: the patient's primary identifier, pseudonyms of CX and
+// EI values, and the names, phones and addresses remembered for free text.
+
+import (
+	"strings"
+
+	"github.com/safeharbor/safeharbor/deid/text"
+)
+
+// primaryID returns the patient's primary identifier, chosen so that the
+// same patient gets the same pseudonym whatever the order of its identifiers
+// and whichever format they arrive in: the smallest normalized value among
+// the MR-typed identifiers of PID-2, PID-3 and PID-4, else the smallest
+// identifier that is not an SSN or licence (FHIR uses the same rule on
+// Patient.identifier). pid is the index of the first PID segment (-1: none).
+func (w *hl7Work) primaryID(pid int) string {
+	if pid < 0 {
+		return ""
+	}
+	var c idChooser
+	s := w.m.Segment(pid)
+	d := &w.d
+	for fnum := 2; fnum <= 4; fnum++ {
+		rest := s.Field(fnum)
+		for more := len(rest) > 0; more; {
+			var rp []byte
+			rp, rest, more = cut(rest, d.Repetition)
+			var cs [5][]byte
+			comps(rp, d.Component, cs[:])
+			typ := strings.ToUpper(w.str(cs[4]))
+			if _, removed := idTypesRemoved[typ]; removed {
+				continue
+			}
+			c.offerNormalized(w.normalized(w.str(cs[0])), typ == "MR")
+		}
+	}
+	return c.best()
+}
+
+// idChooser picks the primary identifier of a patient (see primaryID).
+type idChooser struct{ mr, any string }
+
+func (c *idChooser) offer(id string, mr bool) { c.offerNormalized(normalizeID(id), mr) }
+
+// offerNormalized is offer for a value already normalized (normalizeID).
+func (c *idChooser) offerNormalized(n string, mr bool) {
+	if n == "" {
+		return
+	}
+	if mr && (c.mr == "" || n < c.mr) {
+		c.mr = n
+	}
+	if c.any == "" || n < c.any {
+		c.any = n
+	}
+}
+
+func (c *idChooser) best() string {
+	if c.mr != "" {
+		return c.mr
+	}
+	return c.any
+}
+
+// normalized returns normalizeID(v) backed by the per-message store.
+func (w *hl7Work) normalized(v string) string {
+	w.norm = appendNormalizedID(w.norm[:0], v)
+	return w.intern(unsafeString(w.norm))
+}
+
+// pseudoMemo is one pseudonym computed for the current message.
+type pseudoMemo struct {
+	id string // normalized identifier
+	ps [pseudoLen]byte
+}
+
+// maxMemo bounds the pseudonyms remembered per message (a linear search).
+const maxMemo = 32
+
+// appendPseudonym appends the "id" pseudonym of id: an identifier that
+// recurs in the message (PID-3 chosen as the primary identifier, order
+// numbers in ORC and OBR) is hashed once.
+func (w *hl7Work) appendPseudonym(dst []byte, id string) []byte {
+	w.norm = appendNormalizedID(w.norm[:0], id)
+	key := unsafeString(w.norm)
+	for i := range w.memo {
+		if w.memo[i].id == key {
+			return append(dst, w.memo[i].ps[:]...)
+		}
+	}
+	var ps [pseudoLen]byte
+	w.e.pseudo.appendNormalized(ps[:0], "id", w.norm)
+	if len(w.memo) < maxMemo {
+		w.memo = append(w.memo, pseudoMemo{w.intern(key), ps})
+	}
+	return append(dst, ps[:]...)
+}
+
+// addKnownComponents remembers every component/subcomponent text of raw under cat.
+func (w *hl7Work) addKnownComponents(raw []byte, cat text.Category) {
+	for start := 0; ; {
+		end := w.partEnd(raw, start)
+		if v := raw[start:end]; len(v) >= 2 {
+			if s := strings.TrimSpace(w.str(v)); len(s) >= 2 {
+				w.remember(cat, s)
+			}
+		}
+		if end == len(raw) {
+			return
+		}
+		start = end + 1
+	}
+}
+
+func (w *hl7Work) addNames(raw []byte) {
+	d := &w.d
+	for more, rest := true, raw; more; {
+		var rp []byte
+		rp, rest, more = cut(rest, d.Repetition)
+		// XPN: 1 family (FN: surname & ...), 2 given, 3 middle; XCN shifts by one (1 is the id)
+		var cs [4][]byte
+		comps(rp, d.Component, cs[:])
+		for _, comp := range cs {
+			sub, _, _ := cut(comp, d.Subcomponent)
+			v := strings.TrimSpace(w.str(sub))
+			if len(v) >= 2 && !digits(v) {
+				w.remember(text.Name, v)
+			}
+		}
+	}
+}
+
+func (w *hl7Work) addPhones(raw []byte) {
+	d := &w.d
+	for more, rest := true, raw; more; {
+		var rp []byte
+		rp, rest, more = cut(rest, d.Repetition)
+		var cs [12][]byte
+		comps(rp, d.Component, cs[:])
+		comp := func(c int) string { return strings.TrimSpace(w.str(cs[c-1])) }
+		if v := comp(1); v != "" {
+			w.remember(text.Phone, v)
+		}
+		if v := comp(4); v != "" {
+			w.remember(text.Email, v)
+		}
+		if area, local := comp(6), comp(7); local != "" {
+			w.remember(text.Phone, w.concat(area, local))
+		}
+		if v := comp(12); v != "" {
+			w.remember(text.Phone, v)
+		}
+	}
+}
+
+// addrRep treats one XAD repetition: state (4), ZIP3 (5), country (6) and
+// address type (7) are kept.
+func (w *hl7Work) addrRep(dst, rp []byte) []byte {
+	d := &w.d
+	var cs [10][]byte
+	comps(rp, d.Component, cs[:])
+	for _, c := range [...]int{1, 2, 3, 8, 9, 10} {
+		if v := cs[c-1]; len(v) > 0 {
+			w.addKnownComponents(v, text.Address)
+			w.rep.Add(text.Address, Removed, 1)
+		}
+	}
+	start := len(dst)
+	zip := w.str(cs[4])
+	if zip != "" {
+		w.remember(text.ZIP, zip)
+	}
+	z3, okz := w.e.zip3(zip)
+	if zip != "" {
+		if okz {
+			w.rep.Add(text.ZIP, Generalized, 1)
+		} else {
+			w.rep.Add(text.ZIP, Removed, 1)
+		}
+	}
+	if d.Component == 0 {
+		return dst
+	}
+	dst = append(dst, d.Component, d.Component, d.Component)
+	dst = append(dst, noDigits(cs[3])...)
+	dst = append(dst, d.Component)
+	dst = w.esc(dst, z3)
+	dst = append(dst, d.Component)
+	dst = append(dst, noDigits(cs[5])...)
+	dst = append(dst, d.Component)
+	dst = append(dst, cs[6]...)
+	for len(dst) > start && dst[len(dst)-1] == d.Component {
+		dst = dst[:len(dst)-1]
+	}
+	return dst
+}
+
+// noDigits returns v, or nil when v holds a digit: a state or country
+// component with digits in it is a misplaced ZIP code or street number.
+func noDigits(v []byte) []byte {
+	for _, c := range v {
+		if c >= '0' && c <= '9' {
+			return nil
+		}
+	}
+	return v
+}
+
+// idRep pseudonymizes CX-1 of one repetition, keeping CX-4 (assigning
+// authority) and CX-5 (type); SSN and licence repetitions are removed.
+func (w *hl7Work) idRep(dst, rp []byte, cat text.Category) []byte {
+	d := &w.d
+	var cs [5][]byte
+	comps(rp, d.Component, cs[:])
+	id := strings.TrimSpace(w.str(cs[0]))
+	typ := cs[4]
+	if id != "" {
+		w.remember(cat, id)
+	}
+	if c, removed := idTypesRemoved[strings.ToUpper(w.str(typ))]; removed {
+		w.remember(c, id)
+		w.rep.Add(c, Removed, 1)
+		return dst
+	}
+	if id != "" {
+		w.rep.Add(cat, Pseudonymized, 1)
+		dst = w.appendPseudonym(dst, id)
+	}
+	auth := cs[3]
+	if strings.Contains(strings.ToUpper(w.str(auth)), strings.ToUpper(id)) {
+		auth = nil // an authority that repeats the identifier
+	}
+	if d.Component != 0 && (len(auth) > 0 || len(typ) > 0) {
+		dst = append(dst, d.Component, d.Component, d.Component)
+		dst = append(dst, auth...)
+		if len(typ) > 0 {
+			dst = append(dst, d.Component)
+			dst = append(dst, typ...)
+		}
+	}
+	return dst
+}
+
+// ei pseudonymizes the first part of an EI (split by sep) and keeps its namespace parts.
+func (w *hl7Work) ei(dst, v []byte, sep byte) []byte {
+	first, rest, more := cut(v, sep)
+	id := strings.TrimSpace(w.str(first))
+	if id == "" {
+		return append(dst, v...)
+	}
+	w.remember(text.OtherID, id)
+	w.rep.Add(text.OtherID, Pseudonymized, 1)
+	dst = w.appendPseudonym(dst, id)
+	if sep == 0 {
+		return dst
+	}
+	// keep the namespace parts, except any that repeat the identifier itself
+	start := len(dst)
+	for more {
+		var part []byte
+		part, rest, more = cut(rest, sep)
+		dst = append(dst, sep)
+		if !strings.EqualFold(strings.TrimSpace(w.str(part)), id) {
+			dst = append(dst, part...)
+		}
+	}
+	for len(dst) > start && dst[len(dst)-1] == sep {
+		dst = dst[:len(dst)-1]
+	}
+	return dst
+}

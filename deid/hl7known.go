@@ -1,0 +1,383 @@
+package deid
+
+// This file: HL7v2 known values: the identifier values of a message remembered for its
+// free text, and the sweep of kept fields for them.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+	"strings"
+	"unsafe"
+
+	"github.com/safeharbor/safeharbor/deid/text"
+)
+
+// unsafeString views b as a string without copying; only for values not kept.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// remember records an identifier value of this message: free text is
+// scrubbed of it, and kept fields lose any component equal to it.
+func (w *hl7Work) remember(cat text.Category, v string) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return
+	}
+	if cat == text.Date && v == w.lastDate {
+		return // already remembered: most date fields repeat one date
+	}
+	// the free-text set is built only if the message has text to scrub; the
+	// value is copied into the per-message store, as callers may pass views
+	// of work buffers that are reused before then
+	iv := w.intern(v)
+	w.pending = append(w.pending, knownValue{cat, iv})
+	if cat == text.Date {
+		w.lastDate = iv
+	}
+	if len(v) >= 3 {
+		w.exact.add(foldHash(v))
+		w.shapes.add(v)
+		w.lenMask |= 1 << min(len(v), 63)
+	}
+}
+
+// foldHash hashes v with ASCII letters upper-cased, eight bytes at a time.
+func foldHash(v string) uint64 {
+	return foldHashBytes(unsafe.Slice(unsafe.StringData(v), len(v)))
+}
+
+// foldHashBytes is foldHash for a byte slice.
+func foldHashBytes(v []byte) uint64 {
+	const k0, k1 = 0x9E3779B97F4A7C15, 0xD6E8FEB86659FD93
+	h := foldMix(uint64(len(v)), k1, k0)
+	for len(v) >= 8 {
+		h = foldMix(h, upper8(binary.LittleEndian.Uint64(v)), k0)
+		v = v[8:]
+	}
+	if len(v) > 0 {
+		var x uint64
+		for i := len(v) - 1; i >= 0; i-- {
+			x = x<<8 | uint64(v[i])
+		}
+		h = foldMix(h, upper8(x), k0)
+	}
+	return foldMix(h, k1, k0)
+}
+
+func foldMix(h, x, k uint64) uint64 {
+	hi, lo := bits.Mul64(h^x, k)
+	return hi ^ lo
+}
+
+// upper8 upper-cases the ASCII letters among the eight bytes of x.
+func upper8(x uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	t := x &^ high
+	ge := t + ones*(0x80-'a')   // high bit set where t >= 'a'
+	gt := t + ones*(0x80-'z'-1) // high bit set where t > 'z'
+	m := ge &^ gt &^ x & high
+	return x ^ m>>2 // 0x80>>2 is the case bit 0x20
+}
+
+// hashSet is a set of 64-bit hashes (open addressing, linear probing),
+// emptied per message without freeing its table.
+type hashSet struct {
+	slots []uint64 // 0 is an empty slot; a hash of 0 is stored as 1
+	n     int
+	shift uint8
+}
+
+func (s *hashSet) reset() {
+	if s.n != 0 {
+		clear(s.slots)
+		s.n = 0
+	}
+}
+
+func (s *hashSet) slot(h uint64) int { return int((h * 0x9E3779B97F4A7C15) >> s.shift) }
+
+func (s *hashSet) add(h uint64) {
+	if h == 0 {
+		h = 1
+	}
+	if 2*(s.n+1) > len(s.slots) {
+		old := s.slots
+		size := max(64, 2*len(old))
+		s.slots = make([]uint64, size)
+		s.shift = uint8(64 - bits.TrailingZeros(uint(size)))
+		s.n = 0
+		for _, v := range old {
+			if v != 0 {
+				s.add(v)
+			}
+		}
+	}
+	mask := len(s.slots) - 1
+	for i := s.slot(h); ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case 0:
+			s.slots[i] = h
+			s.n++
+			return
+		case h:
+			return
+		}
+	}
+}
+
+func (s *hashSet) has(h uint64) bool {
+	if s.n == 0 {
+		return false
+	}
+	if h == 0 {
+		h = 1
+	}
+	mask := len(s.slots) - 1
+	for i := s.slot(h); ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case 0:
+			return false
+		case h:
+			return true
+		}
+	}
+}
+
+// isKnown reports whether v equals a remembered identifier value, ignoring case.
+func (w *hl7Work) isKnown(v []byte) bool {
+	if len(v) < 3 || w.exact.n == 0 {
+		return false
+	}
+	return w.exact.has(foldHashBytes(v))
+}
+
+// intern copies v into the per-message store (see str).
+func (w *hl7Work) intern(v string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	if cap(w.strs)-len(w.strs) < len(v) {
+		w.strs = make([]byte, 0, max(4096, 2*len(v)))
+	}
+	start := len(w.strs)
+	w.strs = append(w.strs, v...)
+	return unsafe.String(&w.strs[start], len(v))
+}
+
+// concat returns a+b backed by the per-message store.
+func (w *hl7Work) concat(a, b string) string {
+	if cap(w.strs)-len(w.strs) < len(a)+len(b) {
+		w.strs = make([]byte, 0, max(4096, 2*(len(a)+len(b))))
+	}
+	start := len(w.strs)
+	w.strs = append(append(w.strs, a...), b...)
+	return unsafeString(w.strs[start:])
+}
+
+// str decodes a raw value into a string without allocating: a view of raw
+// when it has no escape sequence, else backed by the work's per-message
+// store. raw must stay unchanged during the message (segment bytes do: an
+// edit makes a new copy). The result is valid until the next message; do
+// not keep it (remember copies).
+func (w *hl7Work) str(raw []byte) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	if !w.hasEscape(raw) {
+		return unsafeString(raw)
+	}
+	if cap(w.strs)-len(w.strs) < len(raw)+16 {
+		w.strs = make([]byte, 0, max(4096, 2*len(raw)))
+	}
+	start := len(w.strs)
+	w.strs = w.d.AppendUnescaped(w.strs, raw)
+	return unsafe.String(&w.strs[start], len(w.strs)-start)
+}
+
+// hasEscape reports whether raw holds the message's escape character.
+func (w *hl7Work) hasEscape(raw []byte) bool {
+	e := w.d.Escape
+	if e == 0 {
+		return false
+	}
+	if len(raw) > 16 {
+		return bytes.IndexByte(raw, e) >= 0
+	}
+	for _, c := range raw {
+		if c == e {
+			return true
+		}
+	}
+	return false
+}
+
+// sweepKept treats a kept field, given what scanKept found in it:
+// components that repeat an identifier of this message are removed (a
+// patient named in a provider field, an MRN in a field the standard does
+// not define), and full dates are reduced to the year (for example inside
+// timing quantities or name-with-date types).
+func (w *hl7Work) sweepKept(raw []byte, hasKnown, hasDate bool) []byte {
+	if hasKnown {
+		out := w.buf2[:0]
+		for start := 0; ; {
+			end := w.partEnd(raw, start)
+			if v := raw[start:end]; w.knownPart(v) {
+				w.rep.Add(text.OtherID, Removed, 1)
+			} else {
+				out = append(out, v...)
+			}
+			if end == len(raw) {
+				break
+			}
+			out = append(out, raw[end])
+			start = end + 1
+		}
+		w.buf2 = trimTrailing(out, w.d.Repetition)
+		raw = w.buf2
+	}
+	if !hasDate {
+		return raw
+	}
+	return w.sweepDates(raw)
+}
+
+// scanKept looks through a kept field once: whether a part (the text
+// between separators) may equal a remembered identifier (its trimmed length
+// is one of theirs and its hash matches), and whether a part starts with 8
+// digits (a possible date: every value looksLikeDTM accepts does).
+func (w *hl7Work) scanKept(raw []byte) (hasKnown, hasDate bool) {
+	cls := &w.class
+	start := 0
+	for i := 0; ; i++ {
+		var seen uint8 // classes met in the part: clsSpecial when it has an escape
+		for i < len(raw) && cls[raw[i]] < clsSep {
+			seen |= cls[raw[i]]
+			i++
+		}
+		if n := i - start; n >= 3 {
+			if !hasDate && n >= 8 && eightDigits(raw[start:]) {
+				hasDate = true
+			}
+			if !hasKnown && w.lenMask != 0 {
+				hasKnown = w.knownRaw(raw[start:i], seen&clsSpecial != 0)
+			}
+		}
+		if i == len(raw) {
+			return hasKnown, hasDate
+		}
+		start = i + 1
+	}
+}
+
+// knownRaw reports whether one part of a kept field, as scanKept sees it
+// (between separators, still escaped; special tells whether it has a byte
+// of class clsSpecial), may repeat a remembered identifier: trimmed of
+// spaces, its length is one of theirs and it matches, or it has an escape
+// sequence and matches once decoded.
+func (w *hl7Work) knownRaw(v []byte, special bool) bool {
+	a, b := 0, len(v)
+	for a < b && v[a] == ' ' {
+		a++
+	}
+	for b > a && v[b-1] == ' ' {
+		b--
+	}
+	n := b - a
+	if n < 3 {
+		return false
+	}
+	if !special && plain(v[a]) && plain(v[b-1]) {
+		// no escape and nothing more to trim: knownPart would look up
+		// v[a:b] itself, which the shape filter may rule out first
+		return w.lenMask&(1<<min(n, 63)) != 0 && w.shapes.has(v[a:b]) && w.isKnown(v[a:b])
+	}
+	if w.lenMask&(1<<min(n, 63)) != 0 && w.knownPart(v[a:b]) {
+		return true
+	}
+	e := w.d.Escape
+	return e != 0 && bytes.IndexByte(v[a:b], e) >= 0 && w.knownPart(v[a:b])
+}
+
+// plain reports whether c is printable ASCII other than space (so no
+// trimming function removes it).
+func plain(c byte) bool { return c > ' ' && c < 0x7f }
+
+// shapeSet is a bit set of the shapes of the remembered values: length,
+// first and last byte, ignoring ASCII case. A value whose shape is not in
+// it is not remembered.
+type shapeSet [16]uint64
+
+func shapeOf[T string | []byte](v T) uint {
+	f, l := v[0], v[len(v)-1]
+	if f >= 'a' && f <= 'z' {
+		f -= 'a' - 'A'
+	}
+	if l >= 'a' && l <= 'z' {
+		l -= 'a' - 'A'
+	}
+	return (uint(len(v))*131 + uint(f)*31 + uint(l)) & 1023
+}
+
+func (s *shapeSet) add(v string) {
+	k := shapeOf(v)
+	s[k/64] |= 1 << (k % 64)
+}
+
+func (s *shapeSet) has(v []byte) bool {
+	k := shapeOf(v)
+	return s[k/64]&(1<<(k%64)) != 0
+}
+
+// byte classes for scanKept
+const (
+	clsOther = iota
+	clsDigit
+	clsSpecial // other bytes AppendEscaped encodes: escape, truncation, CR, LF, NUL
+	clsSep     // repetition, component or subcomponent separator
+	clsField   // field separator
+)
+
+// setClasses prepares the byte class table for the message's delimiters.
+func (w *hl7Work) setClasses() {
+	if w.classOK && w.classFor == w.d {
+		return
+	}
+	w.classFor, w.classOK = w.d, true
+	for c := range w.class {
+		w.class[c] = clsOther
+	}
+	for c := '0'; c <= '9'; c++ {
+		w.class[c] = clsDigit
+	}
+	for _, c := range []byte{w.d.Component, w.d.Subcomponent, w.d.Repetition} {
+		if c != 0 {
+			w.class[c] = clsSep
+		}
+	}
+	w.class[w.d.Field] = clsField
+	w.escClass()
+}
+
+// knownPart reports whether a raw value equals a remembered identifier.
+func (w *hl7Work) knownPart(v []byte) bool {
+	if len(v) < 3 {
+		return false
+	}
+	if w.hasEscape(v) {
+		w.tmp = w.d.AppendUnescaped(w.tmp[:0], v)
+		v = w.tmp
+	}
+	return w.isKnown(bytes.TrimSpace(v))
+}
+
+// knownValue is an identifier value of the message waiting to enter the
+// free-text set.
+type knownValue struct {
+	cat text.Category
+	v   string
+}
