@@ -321,11 +321,11 @@ func (w *hl7Work) pass2(s hl7.Segment, si *segInfo) error {
 		var nv []byte
 		switch r := si.rule(fnum); {
 		case r.k == kKeep:
-			hasKnown, hasDate := w.scanKept(raw)
-			if !hasKnown && !hasDate {
+			sw := w.scanKept(raw)
+			if sw == 0 {
 				continue
 			}
-			nv = w.sweepKept(raw, hasKnown, hasDate)
+			nv = w.sweepKept(raw, sw)
 		case late(r.k):
 			nv = w.transform(f2, r, raw)
 		default:
@@ -370,7 +370,9 @@ func indexFrom(b []byte, c byte, from int) int {
 
 // late reports whether a kind is applied in pass 2, after every identifier
 // value of the message has been collected.
-func late(k kind) bool { return k == kKeep || k == kText || k == kCoded || k == kOBX5 }
+func late(k kind) bool {
+	return k == kKeep || k == kText || k == kCoded || k == kComp || k == kOBX5
+}
 
 // cut splits b around the first sep: the part before it, the rest after it,
 // and whether there was one. A zero sep (a delimiter the message does not
@@ -409,11 +411,12 @@ const (
 	opAddr               // address
 	opText               // free text
 	opCoded              // coded element
+	opComp               // composite by component
 )
 
 // eachRep treats every repetition of raw with op, building the new field
 // in w.buf without trailing empty repetitions.
-func (w *hl7Work) eachRep(raw []byte, op repOp, cat text.Category) []byte {
+func (w *hl7Work) eachRep(raw []byte, op repOp, r rule) []byte {
 	d := &w.d
 	out := w.buf[:0]
 	rest := raw
@@ -424,7 +427,7 @@ func (w *hl7Work) eachRep(raw []byte, op repOp, cat text.Category) []byte {
 		}
 		switch op {
 		case opIDs:
-			out = w.idRep(out, rp, cat)
+			out = w.idRep(out, rp, r.cat)
 		case opEI:
 			out = w.ei(out, rp, d.Component)
 		case opEIP:
@@ -444,7 +447,9 @@ func (w *hl7Work) eachRep(raw []byte, op repOp, cat text.Category) []byte {
 		case opText:
 			out = w.scrub(out, rp)
 		case opCoded:
-			out = w.codedRep(out, rp)
+			out = w.compRep(out, rp, r, true)
+		case opComp:
+			out = w.compRep(out, rp, r, false)
 		}
 		if !more {
 			break
@@ -484,8 +489,7 @@ func (w *hl7Work) transform(f2 []byte, r rule, raw []byte) []byte {
 	rep := w.rep
 	switch r.k {
 	case kKeep:
-		hasKnown, hasDate := w.scanKept(raw)
-		return w.sweepKept(raw, hasKnown, hasDate)
+		return w.sweepKept(raw, w.scanKept(raw))
 	case kRemove:
 		w.addKnownComponents(raw, r.cat)
 		rep.Add(r.cat, Removed, 1)
@@ -499,19 +503,21 @@ func (w *hl7Work) transform(f2 []byte, r rule, raw []byte) []byte {
 		rep.Add(text.Phone, Removed, 1)
 		return nil
 	case kAddr:
-		return w.eachRep(raw, opAddr, r.cat)
+		return w.eachRep(raw, opAddr, r)
 	case kIDs:
-		return w.eachRep(raw, opIDs, r.cat)
+		return w.eachRep(raw, opIDs, r)
 	case kEI:
-		return w.eachRep(raw, opEI, r.cat)
+		return w.eachRep(raw, opEI, r)
 	case kEIP:
-		return w.eachRep(raw, opEIP, r.cat)
+		return w.eachRep(raw, opEIP, r)
 	case kDate, kDOB:
 		return w.dates(raw, r.k == kDOB)
 	case kText:
-		return w.eachRep(raw, opText, r.cat)
+		return w.eachRep(raw, opText, r)
 	case kCoded:
-		return w.eachRep(raw, opCoded, r.cat)
+		return w.eachRep(raw, opCoded, r)
+	case kComp:
+		return w.eachRep(raw, opComp, r)
 	case kOBX5:
 		return w.obx5(f2, raw)
 	}

@@ -28,32 +28,122 @@ func (w *hl7Work) dates(raw []byte, dob bool) []byte {
 			}
 		}
 	}
-	out := w.buf[:0]
-	for start := 0; ; {
-		end := w.partEnd(raw, start)
-		out = w.appendDateOnly(out, raw[start:end])
-		if end == len(raw) {
-			break
-		}
-		out = append(out, raw[end])
-		start = end + 1
-	}
-	w.buf = trimTrailing(out, w.d.Repetition)
+	w.buf = trimTrailing(w.appendDateParts(w.buf[:0], raw), w.d.Repetition)
 	return w.buf
 }
 
-// appendDateOnly treats one value of a date field: dates become their year
-// (or are shifted), a one-letter code (the TS degree of precision) stays, and
-// anything else is removed — a date field holding other text may hold anything.
+// appendDateParts appends raw with every part (the text between
+// separators) treated by appendDateOnly.
+func (w *hl7Work) appendDateParts(dst, raw []byte) []byte {
+	for start := 0; ; {
+		end := w.partEnd(raw, start)
+		dst = w.appendDateOnly(dst, raw[start:end])
+		if end == len(raw) {
+			return dst
+		}
+		dst = append(dst, raw[end])
+		start = end + 1
+	}
+}
+
+// appendDateOnly treats one value of a date field: a well-formed timestamp
+// becomes its year (or is shifted); a malformed one (odd length, separators,
+// trailing text) becomes the year it starts with, under both profiles, since
+// it cannot be shifted exactly; a one-letter code (the TS degree of
+// precision) stays; anything else is removed — a date field holding other
+// text may hold anything.
 func (w *hl7Work) appendDateOnly(dst, v []byte) []byte {
 	if len(v) <= 1 {
 		return append(dst, v...)
 	}
-	if dt, ok := parseHL7Date(unsafeString(v)); ok {
-		return w.appendDate(dst, v, dt)
+	if wellFormedDTM(v) {
+		if dt, ok := parseHL7Date(unsafeString(v)); ok {
+			return w.appendDate(dst, v, dt)
+		}
+	}
+	if y, ok := leadingYear(v); ok {
+		w.rep.Add(text.Date, Generalized, 1)
+		return append(dst, y...)
 	}
 	w.rep.Add(text.Date, Removed, 1)
 	return dst
+}
+
+// appendKeptDate treats a part of a kept value that timestampLike accepts.
+func (w *hl7Work) appendKeptDate(dst, v []byte) []byte {
+	if wellFormedDTM(v) {
+		if dt, ok := parseHL7Date(unsafeString(v)); ok {
+			return w.appendDate(dst, v, dt)
+		}
+	}
+	if len(v) >= 8 && eightDigits(v) {
+		w.remember(text.Date, unsafeString(v[:8]))
+	}
+	y, _ := leadingYear(v)
+	w.rep.Add(text.Date, Generalized, 1)
+	return append(dst, y...)
+}
+
+// minYear and maxYear bound the years read from timestamps.
+const minYear, maxYear = 1800, 2200
+
+// leadingYear returns the year a value starts with: four digits of a
+// plausible year, not followed by a digit unless the value goes on like a
+// date (YYYYMM...).
+func leadingYear(v []byte) ([]byte, bool) {
+	if len(v) < 4 {
+		return nil, false
+	}
+	for _, c := range v[:4] {
+		if c < '0' || c > '9' {
+			return nil, false
+		}
+	}
+	y := int(v[0]-'0')*1000 + int(v[1]-'0')*100 + int(v[2]-'0')*10 + int(v[3]-'0')
+	if y < minYear || y > maxYear {
+		return nil, false
+	}
+	if len(v) >= 6 && v[4] >= '0' && v[4] <= '9' {
+		// digits go on: a date only if a month follows
+		if m := int(v[4]-'0')*10 + int(v[5]-'0'); v[5] < '0' || v[5] > '9' || m < 1 || m > 12 {
+			return nil, false
+		}
+	} else if len(v) == 5 && v[4] >= '0' && v[4] <= '9' {
+		return nil, false
+	}
+	return v[:4], true
+}
+
+// timestampLike reports whether a part of a kept value is a timestamp,
+// well-formed or not: YYYYMMDD (a valid month and day of a plausible year)
+// followed by anything, or YYYY-MM-DD.
+func timestampLike(v []byte) bool {
+	if len(v) < 8 {
+		return false
+	}
+	if eightDigits(v) {
+		dt, ok := parseHL7Date(unsafeString(v[:8]))
+		return ok && dt.prec == 8 && dt.year >= minYear && dt.year <= maxYear
+	}
+	if isoDate(v) {
+		_, ok := leadingYear(v)
+		return ok
+	}
+	return false
+}
+
+// isoDate reports whether v starts with YYYY-MM-DD.
+func isoDate(v []byte) bool {
+	if len(v) < 10 || v[4] != '-' || v[7] != '-' {
+		return false
+	}
+	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9} {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	m, d := int(v[5]-'0')*10+int(v[6]-'0'), int(v[8]-'0')*10+int(v[9]-'0')
+	return m >= 1 && m <= 12 && d >= 1 && d <= 31
 }
 
 // appendDate appends the treated form of a parsed date value v.
@@ -80,63 +170,36 @@ func eightDigits(b []byte) bool {
 		(x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030
 }
 
-// sweepDates reduces full dates found in kept fields to the year.
-func (w *hl7Work) sweepDates(raw []byte) []byte {
-	found := false
-	for start := 0; ; {
-		end := w.partEnd(raw, start)
-		if looksLikeDTM(raw[start:end]) {
-			found = true
-			break
-		}
-		if end == len(raw) {
-			break
-		}
-		start = end + 1
-	}
-	if !found {
-		return raw
-	}
-	out := w.buf[:0]
-	for start := 0; ; {
-		end := w.partEnd(raw, start)
-		if v := raw[start:end]; looksLikeDTM(v) {
-			dt, _ := parseHL7Date(unsafeString(v))
-			out = w.appendDate(out, v, dt)
-		} else {
-			out = append(out, v...)
-		}
-		if end == len(raw) {
-			break
-		}
-		out = append(out, raw[end])
-		start = end + 1
-	}
-	w.buf = trimTrailing(out, w.d.Repetition)
-	return w.buf
-}
-
-// looksLikeDTM reports whether v is exactly an HL7 date/time of at least day
-// precision: 8, 10, 12 or 14 digits, optional fraction and zone.
-func looksLikeDTM(v []byte) bool {
+// wellFormedDTM reports whether v is exactly an HL7 DT/DTM/TS value:
+// 4, 6, 8, 10, 12 or 14 digits, a fraction of 1 to 4 digits after seconds,
+// and an optional +/-ZZZZ zone, with a valid month and day.
+func wellFormedDTM(v []byte) bool {
 	n := 0
 	for n < len(v) && v[n] >= '0' && v[n] <= '9' {
 		n++
 	}
-	if n != 8 && n != 10 && n != 12 && n != 14 {
+	switch n {
+	case 4, 6, 8, 10, 12, 14:
+	default:
 		return false
 	}
 	rest := v[n:]
 	if len(rest) > 0 && rest[0] == '.' {
+		if n != 14 {
+			return false
+		}
 		i := 1
 		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
 			i++
 		}
+		if i == 1 || i > 5 {
+			return false
+		}
 		rest = rest[i:]
 	}
-	if len(rest) > 0 && !(len(rest) == 5 && (rest[0] == '+' || rest[0] == '-')) {
+	if len(rest) > 0 && !(len(rest) == 5 && (rest[0] == '+' || rest[0] == '-') && digits(unsafeString(rest[1:]))) {
 		return false
 	}
-	dt, ok := parseHL7Date(unsafeString(v[:8]))
-	return ok && dt.prec == 8 && dt.year >= 1800 && dt.year <= 2200
+	dt, ok := parseHL7Date(unsafeString(v[:n]))
+	return ok && dt.year >= minYear && dt.year <= maxYear
 }

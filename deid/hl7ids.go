@@ -243,31 +243,61 @@ func (w *hl7Work) idRep(dst, rp []byte, cat text.Category) []byte {
 	return dst
 }
 
-// ei pseudonymizes the first part of an EI (split by sep) and keeps its namespace parts.
+// ei pseudonymizes an EI (split by sep): its first part, the entity
+// identifier, and any other part that reads as a number (idLike), wherever a
+// sender put the number (ORC-2 as "^1234567890"); the same number gets the
+// same pseudonym in every field. Namespace parts are kept, except any that
+// repeat the identifier itself.
 func (w *hl7Work) ei(dst, v []byte, sep byte) []byte {
-	first, rest, more := cut(v, sep)
-	id := strings.TrimSpace(w.str(first))
-	if id == "" {
-		return append(dst, v...)
-	}
-	w.remember(text.OtherID, id)
-	w.rep.Add(text.OtherID, Pseudonymized, 1)
-	dst = w.appendPseudonym(dst, id)
-	if sep == 0 {
-		return dst
-	}
-	// keep the namespace parts, except any that repeat the identifier itself
 	start := len(dst)
-	for more {
+	id := ""
+	for i, rest, more := 0, v, len(v) > 0; more; i++ {
 		var part []byte
 		part, rest, more = cut(rest, sep)
-		dst = append(dst, sep)
-		if !strings.EqualFold(strings.TrimSpace(w.str(part)), id) {
+		if i > 0 {
+			dst = append(dst, sep)
+		}
+		s := strings.TrimSpace(w.str(part))
+		switch {
+		case s == "":
+		case i == 0 || idLike(s):
+			if id == "" {
+				id = s
+			}
+			w.remember(text.OtherID, s)
+			w.rep.Add(text.OtherID, Pseudonymized, 1)
+			dst = w.appendPseudonym(dst, s)
+		case strings.EqualFold(s, id):
+		default:
 			dst = append(dst, part...)
 		}
 	}
-	for len(dst) > start && dst[len(dst)-1] == sep {
+	for len(dst) > start && sep != 0 && dst[len(dst)-1] == sep {
 		dst = dst[:len(dst)-1]
 	}
 	return dst
+}
+
+// idLike reports whether a namespace part of an EI reads as a record number
+// rather than a namespace: it has four digits in a row and is not an OID
+// (digits and at least two dots).
+func idLike(s string) bool {
+	run, maxRun, dots, other := 0, 0, 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			run++
+			maxRun = max(maxRun, run)
+			continue
+		case c == '.':
+			dots++
+		default:
+			other = true
+		}
+		run = 0
+	}
+	if maxRun < 4 {
+		return false
+	}
+	return other || dots < 2
 }

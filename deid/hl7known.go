@@ -216,41 +216,85 @@ func (w *hl7Work) hasEscape(raw []byte) bool {
 	return false
 }
 
-// sweepKept treats a kept field, given what scanKept found in it:
-// components that repeat an identifier of this message are removed (a
-// patient named in a provider field, an MRN in a field the standard does
-// not define), and full dates are reduced to the year (for example inside
-// timing quantities or name-with-date types).
-func (w *hl7Work) sweepKept(raw []byte, hasKnown, hasDate bool) []byte {
-	if hasKnown {
-		out := w.buf2[:0]
-		for start := 0; ; {
-			end := w.partEnd(raw, start)
-			if v := raw[start:end]; w.knownPart(v) {
-				w.rep.Add(text.OtherID, Removed, 1)
-			} else {
-				out = append(out, v...)
-			}
-			if end == len(raw) {
-				break
-			}
-			out = append(out, raw[end])
-			start = end + 1
-		}
-		w.buf2 = trimTrailing(out, w.d.Repetition)
-		raw = w.buf2
-	}
-	if !hasDate {
-		return raw
-	}
-	return w.sweepDates(raw)
+// sweepKept treats a kept field, given what scanKept found in it (see
+// keepAppend).
+func (w *hl7Work) sweepKept(raw []byte, sw sweep) []byte {
+	w.buf2 = trimTrailing(w.keepAppend(w.buf2[:0], raw, sw), w.d.Repetition)
+	return w.buf2
 }
 
-// scanKept looks through a kept field once: whether a part (the text
-// between separators) may equal a remembered identifier (its trimmed length
-// is one of theirs and its hash matches), and whether a part starts with 8
-// digits (a possible date: every value looksLikeDTM accepts does).
-func (w *hl7Work) scanKept(raw []byte) (hasKnown, hasDate bool) {
+// sweep is what scanKept found in a kept value: parts that may repeat a
+// remembered identifier, parts that may be timestamps, parts that read as
+// text.
+type sweep uint8
+
+const (
+	swKnown sweep = 1 << iota
+	swDate
+	swText
+)
+
+// keepAppend appends the kept value raw to dst, part by part (the text
+// between separators, which stay): a part that repeats an identifier of this
+// message is removed (a patient named in a provider field, an MRN in a field
+// the standard does not define); a part that is a timestamp, well-formed or
+// not, becomes its year (or is shifted); a part that reads as text goes
+// through the free-text scrubber; codes stay as they are. sw says which of
+// these scanKept found possible (keepAppend(dst, raw, scanKept(raw))).
+func (w *hl7Work) keepAppend(dst, raw []byte, sw sweep) []byte {
+	if sw == 0 {
+		return append(dst, raw...)
+	}
+	for start := 0; ; {
+		end := w.partEnd(raw, start)
+		v := raw[start:end]
+		switch {
+		case len(v) < 3:
+			dst = append(dst, v...)
+		case sw&swKnown != 0 && w.knownPart(v):
+			w.rep.Add(text.OtherID, Removed, 1)
+		case sw&swDate != 0 && timestampLike(v):
+			dst = w.appendKeptDate(dst, v)
+		case sw&swText != 0 && w.textLike(v):
+			dst = w.scrubPart(dst, v)
+		default:
+			dst = append(dst, v...)
+		}
+		if end == len(raw) {
+			break
+		}
+		dst = append(dst, raw[end])
+		start = end + 1
+	}
+	return dst
+}
+
+// textLike reports whether a part of a kept value reads as text that the
+// scrubber may change: it has a space or punctuation of prose, addresses or
+// e-mails (clsText), an escape sequence, or five digits or more (an
+// identifier, a phone number, a date). Single code-like tokens ("I10",
+// "2345-7", "mg/dL", "Glucose") are left as they are, as the scrubber would.
+func (w *hl7Work) textLike(v []byte) bool {
+	nd := 0
+	for _, c := range v {
+		switch w.class[c] {
+		case clsText, clsSpecial:
+			return true
+		case clsDigit:
+			if nd++; nd >= 5 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// scanKept looks through a kept value once and says what keepAppend may
+// have to do: whether a part (the text between separators) may equal a
+// remembered identifier (its trimmed length is one of theirs and its hash
+// matches), whether a part starts like a timestamp (8 digits or
+// YYYY-MM-DD), and whether a part reads as text (textLike).
+func (w *hl7Work) scanKept(raw []byte) (sw sweep) {
 	cls := &w.class
 	start := 0
 	for i := 0; ; i++ {
@@ -260,15 +304,18 @@ func (w *hl7Work) scanKept(raw []byte) (hasKnown, hasDate bool) {
 			i++
 		}
 		if n := i - start; n >= 3 {
-			if !hasDate && n >= 8 && eightDigits(raw[start:]) {
-				hasDate = true
+			if n >= 8 && (eightDigits(raw[start:]) || isoDate(raw[start:i])) {
+				sw |= swDate
 			}
-			if !hasKnown && w.lenMask != 0 {
-				hasKnown = w.knownRaw(raw[start:i], seen&clsSpecial != 0)
+			if seen&(clsText|clsSpecial) != 0 || seen&clsDigit != 0 && n >= 5 && w.textLike(raw[start:i]) {
+				sw |= swText
+			}
+			if sw&swKnown == 0 && w.lenMask != 0 && w.knownRaw(raw[start:i], seen&clsSpecial != 0) {
+				sw |= swKnown
 			}
 		}
 		if i == len(raw) {
-			return hasKnown, hasDate
+			return sw
 		}
 		start = i + 1
 	}
@@ -333,13 +380,14 @@ func (s *shapeSet) has(v []byte) bool {
 	return s[k/64]&(1<<(k%64)) != 0
 }
 
-// byte classes for scanKept
+// byte classes for scanKept, as bits (a part's classes are or-ed)
 const (
-	clsOther = iota
-	clsDigit
-	clsSpecial // other bytes AppendEscaped encodes: escape, truncation, CR, LF, NUL
-	clsSep     // repetition, component or subcomponent separator
-	clsField   // field separator
+	clsOther   = 0
+	clsDigit   = 1
+	clsSpecial = 2  // other bytes AppendEscaped encodes: escape, truncation, CR, LF, NUL
+	clsText    = 4  // bytes of prose, addresses and e-mails: space, tab, '@', ',', ';', ':'
+	clsSep     = 8  // repetition, component or subcomponent separator
+	clsField   = 16 // field separator
 )
 
 // setClasses prepares the byte class table for the message's delimiters.
@@ -353,6 +401,9 @@ func (w *hl7Work) setClasses() {
 	}
 	for c := '0'; c <= '9'; c++ {
 		w.class[c] = clsDigit
+	}
+	for _, c := range []byte(" \t@,;:") {
+		w.class[c] = clsText
 	}
 	for _, c := range []byte{w.d.Component, w.d.Subcomponent, w.d.Repetition} {
 		if c != 0 {

@@ -4,6 +4,7 @@ package deid
 // value type, and re-escaping of treated values.
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/safeharbor/safeharbor/deid/text"
@@ -13,7 +14,7 @@ func (w *hl7Work) esc(dst []byte, v string) []byte {
 	// the bytes before the first one AppendEscaped would encode are copied
 	// as they are (its treatment of a byte never depends on earlier ones)
 	i := 0
-	for i < len(v) && w.class[v[i]] < clsSpecial {
+	for i < len(v) && w.class[v[i]]&^(clsDigit|clsText) == 0 {
 		i++
 	}
 	if i == len(v) {
@@ -39,30 +40,81 @@ func (w *hl7Work) escClass() {
 	}
 }
 
-// scrub decodes one value, scrubs it and encodes it again.
+// scrub scrubs a text value part by part: the text between separators
+// (components, subcomponents, repetitions) is scrubbed and the separators
+// stay, so a separator is never re-encoded as an escape sequence.
 func (w *hl7Work) scrub(dst, raw []byte) []byte {
-	if len(raw) == 0 {
-		return dst
+	for start := 0; start < len(raw); {
+		end := w.partEnd(raw, start)
+		dst = w.scrubPart(dst, raw[start:end])
+		if end == len(raw) {
+			break
+		}
+		dst = append(dst, raw[end])
+		start = end + 1
 	}
+	return dst
+}
+
+// buildKnown adds the values remembered so far to the free-text set.
+func (w *hl7Work) buildKnown() {
 	for ; w.built < len(w.pending); w.built++ {
 		kv := w.pending[w.built]
 		w.known.Add(kv.cat, kv.v)
 	}
-	w.tmp = w.d.AppendUnescaped(w.tmp[:0], raw)
-	start := len(w.tmp)
-	w.tmp = w.e.scrubber.Scrub(w.tmp, w.tmp[:start], &w.known, &w.counts)
-	return w.esc(dst, unsafeString(w.tmp[start:]))
 }
 
-// codedRep scrubs the text components (2, 5 and 9) of one CE/CWE repetition.
-func (w *hl7Work) codedRep(dst, rp []byte) []byte {
+// scrubPart scrubs one part (no separator inside) and appends it, escaped
+// only where the input was: a part without the escape character is its own
+// decoded text (the scrubber keeps its bytes or writes tags, which hold no
+// delimiter), a part the scrubber leaves unchanged is copied as it was, and
+// otherwise escape characters the input had verbatim (a backslash that
+// starts no escape sequence) stay verbatim unless the input also used \E\.
+func (w *hl7Work) scrubPart(dst, v []byte) []byte {
+	if len(v) == 0 {
+		return dst
+	}
+	w.buildKnown()
+	if !w.hasEscape(v) {
+		return w.e.scrubber.Scrub(dst, v, &w.known, &w.counts)
+	}
+	w.tmp = w.d.AppendUnescaped(w.tmp[:0], v)
+	n := len(w.tmp)
+	w.tmp = w.e.scrubber.Scrub(w.tmp, w.tmp[:n], &w.known, &w.counts)
+	out := w.tmp[n:]
+	if bytes.Equal(out, w.tmp[:n]) {
+		return append(dst, v...)
+	}
+	e := w.d.Escape
+	if bytes.Contains(v, []byte{e, 'E', e}) {
+		return w.esc(dst, unsafeString(out))
+	}
+	for len(out) > 0 {
+		i := bytes.IndexByte(out, e)
+		if i < 0 {
+			return w.esc(dst, unsafeString(out))
+		}
+		dst = w.esc(dst, unsafeString(out[:i]))
+		dst = append(dst, e)
+		out = out[i+1:]
+	}
+	return dst
+}
+
+// compRep treats one repetition of a composite field by component: the
+// components in r.text are scrubbed, those in r.date are dates, the others
+// are kept and swept (keepAppend). A coded element (coded) whose coding
+// system names counties or smaller areas is removed.
+func (w *hl7Work) compRep(dst, rp []byte, r rule, coded bool) []byte {
 	d := &w.d
-	var cs [6][]byte
-	comps(rp, d.Component, cs[:])
-	for _, sys := range [...]int{3, 6} {
-		if v := cs[sys-1]; len(v) > 0 && countyCodeSystems[strings.ToUpper(w.str(v))] {
-			w.rep.Add(text.Address, Removed, 1)
-			return dst
+	if coded {
+		var cs [6][]byte
+		comps(rp, d.Component, cs[:])
+		for _, sys := range [...]int{3, 6} {
+			if v := cs[sys-1]; len(v) > 0 && countyCodeSystems[strings.ToUpper(w.str(v))] {
+				w.rep.Add(text.Address, Removed, 1)
+				return dst
+			}
 		}
 	}
 	for c, rest, more := 1, rp, len(rp) > 0; more; c++ {
@@ -71,10 +123,18 @@ func (w *hl7Work) codedRep(dst, rp []byte) []byte {
 		if c > 1 {
 			dst = append(dst, d.Component)
 		}
-		if c == 2 || c == 5 || c == 9 {
+		var bit uint32
+		if c < 32 {
+			bit = 1 << c
+		}
+		switch {
+		case len(comp) == 0:
+		case r.text&bit != 0:
 			dst = w.scrub(dst, comp)
-		} else {
-			dst = append(dst, comp...)
+		case r.date&bit != 0:
+			dst = w.appendDateParts(dst, comp)
+		default:
+			dst = w.keepAppend(dst, comp, w.scanKept(comp))
 		}
 	}
 	return dst
@@ -114,5 +174,5 @@ func (w *hl7Work) obx5(f2, raw []byte) []byte {
 		return w.transform(f2, eiR, raw)
 	}
 	// TX, FT, ST and anything unknown: free text
-	return w.eachRep(raw, opText, text.Name)
+	return w.eachRep(raw, opText, textR)
 }
