@@ -97,10 +97,11 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 			break
 		}
 	}
-	w.patient = w.primaryID(pid)
+	var auth string
+	w.patient, auth = w.primaryID(pid)
 	if w.patient != "" {
 		var ps [pseudoLen]byte
-		res.Pseudonym = string(w.appendPseudonym(ps[:0], w.patient))
+		res.Pseudonym = string(w.appendPseudonymIn(ps[:0], auth, w.patient))
 	}
 	if e.cfg.Profile == Shift {
 		w.shift = shiftDays(e.shiftKey, res.Pseudonym)

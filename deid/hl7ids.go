@@ -9,15 +9,14 @@ import (
 	"github.com/safeharbor/safeharbor/deid/text"
 )
 
-// primaryID returns the patient's primary identifier, chosen so that the
-// same patient gets the same pseudonym whatever the order of its identifiers
-// and whichever format they arrive in: the smallest normalized value among
-// the MR-typed identifiers of PID-2, PID-3 and PID-4, else the smallest
-// identifier that is not an SSN or licence (FHIR uses the same rule on
+// primaryID returns the patient's primary identifier and its authority
+// key, chosen so that the same patient gets the same pseudonym whatever the
+// order of its identifiers, whichever type code names the record number and
+// whichever format they arrive in (idChooser; FHIR uses the same rule on
 // Patient.identifier). pid is the index of the first PID segment (-1: none).
-func (w *hl7Work) primaryID(pid int) string {
+func (w *hl7Work) primaryID(pid int) (id, auth string) {
 	if pid < 0 {
-		return ""
+		return "", ""
 	}
 	var c idChooser
 	s := w.m.Segment(pid)
@@ -33,36 +32,79 @@ func (w *hl7Work) primaryID(pid int) string {
 			if _, removed := idTypesRemoved[typ]; removed {
 				continue
 			}
-			c.offerNormalized(w.normalized(w.str(cs[0])), typ == "MR")
+			v := w.normalized(w.str(cs[0]))
+			c.offerNormalized(v, w.authority(cs[3], v), idTypeRank(typ))
 		}
 	}
 	return c.best()
 }
 
-// idChooser picks the primary identifier of a patient (see primaryID).
-type idChooser struct{ mr, any string }
+// authority returns the authority key (NormalizeAuthority) of a CX-4
+// assigning authority (HD: the namespace id HD-1, else the universal id
+// HD-2), backed by the per-message store; "" when there is none or it
+// repeats the identifier id (normalized) itself.
+func (w *hl7Work) authority(hd []byte, id string) string {
+	if len(hd) == 0 {
+		return ""
+	}
+	hd1, rest, _ := cut(hd, w.d.Subcomponent)
+	a := strings.TrimSpace(w.str(hd1))
+	if a == "" {
+		hd2, _, _ := cut(rest, w.d.Subcomponent)
+		a = strings.TrimSpace(w.str(hd2))
+	}
+	if a == "" {
+		return ""
+	}
+	w.norm = appendAuthority(w.norm[:0], a)
+	if len(w.norm) == 0 || id != "" && strings.Contains(unsafeString(w.norm), id) {
+		return ""
+	}
+	return w.intern(unsafeString(w.norm))
+}
 
-func (c *idChooser) offer(id string, mr bool) { c.offerNormalized(normalizeID(id), mr) }
+// idTypeRank orders identifier type codes (HL7 table 0203, also FHIR
+// Identifier.type codes) for the choice of the primary identifier: medical
+// record numbers under any of their usual codes first, then patient
+// identifiers, then identifiers without a type, then the rest.
+func idTypeRank(code string) int {
+	switch code {
+	case "MR", "MRN", "MEDREC", "MRT":
+		return 0
+	case "PI", "PT", "PN":
+		return 1
+	case "":
+		return 2
+	}
+	return 3
+}
 
-// offerNormalized is offer for a value already normalized (normalizeID).
-func (c *idChooser) offerNormalized(n string, mr bool) {
+// idChooser picks the primary identifier of a patient: the lowest
+// idTypeRank, then the smallest normalized value, then the smallest
+// authority key. A medical record number sent as MR by one system and as
+// MEDREC or PI by another is the same choice, so the pseudonym (and the
+// date shift derived from it) is the same.
+type idChooser struct {
+	rank      int
+	val, auth string
+}
+
+func (c *idChooser) offer(id, auth string, rank int) {
+	c.offerNormalized(normalizeID(id), auth, rank)
+}
+
+// offerNormalized is offer for a value already normalized (normalizeID)
+// and an authority key (NormalizeAuthority).
+func (c *idChooser) offerNormalized(n, auth string, rank int) {
 	if n == "" {
 		return
 	}
-	if mr && (c.mr == "" || n < c.mr) {
-		c.mr = n
-	}
-	if c.any == "" || n < c.any {
-		c.any = n
+	if c.val == "" || rank < c.rank || rank == c.rank && (n < c.val || n == c.val && auth < c.auth) {
+		c.rank, c.val, c.auth = rank, n, auth
 	}
 }
 
-func (c *idChooser) best() string {
-	if c.mr != "" {
-		return c.mr
-	}
-	return c.any
-}
+func (c *idChooser) best() (id, auth string) { return c.val, c.auth }
 
 // normalized returns normalizeID(v) backed by the per-message store.
 func (w *hl7Work) normalized(v string) string {
@@ -72,28 +114,35 @@ func (w *hl7Work) normalized(v string) string {
 
 // pseudoMemo is one pseudonym computed for the current message.
 type pseudoMemo struct {
-	id string // normalized identifier
-	ps [pseudoLen]byte
+	id, auth string // normalized identifier, authority key
+	ps       [pseudoLen]byte
 }
 
 // maxMemo bounds the pseudonyms remembered per message (a linear search).
 const maxMemo = 32
 
-// appendPseudonym appends the "id" pseudonym of id: an identifier that
-// recurs in the message (PID-3 chosen as the primary identifier, order
-// numbers in ORC and OBR) is hashed once.
+// appendPseudonym appends the pseudonym of an identifier without an
+// authority (Pseudonymizer.ID).
 func (w *hl7Work) appendPseudonym(dst []byte, id string) []byte {
+	return w.appendPseudonymIn(dst, "", id)
+}
+
+// appendPseudonymIn appends the pseudonym of id assigned by auth (an
+// authority key; Pseudonymizer.IDIn): an identifier that recurs in the
+// message (PID-3 chosen as the primary identifier, order numbers in ORC and
+// OBR) is hashed once.
+func (w *hl7Work) appendPseudonymIn(dst []byte, auth, id string) []byte {
 	w.norm = appendNormalizedID(w.norm[:0], id)
 	key := unsafeString(w.norm)
 	for i := range w.memo {
-		if w.memo[i].id == key {
+		if w.memo[i].id == key && w.memo[i].auth == auth {
 			return append(dst, w.memo[i].ps[:]...)
 		}
 	}
 	var ps [pseudoLen]byte
-	w.e.pseudo.appendNormalized(ps[:0], "id", w.norm)
+	w.e.pseudo.appendNormalizedIn(ps[:0], auth, w.norm)
 	if len(w.memo) < maxMemo {
-		w.memo = append(w.memo, pseudoMemo{w.intern(key), ps})
+		w.memo = append(w.memo, pseudoMemo{w.intern(key), auth, ps})
 	}
 	return append(dst, ps[:]...)
 }
@@ -226,7 +275,8 @@ func (w *hl7Work) idRep(dst, rp []byte, cat text.Category) []byte {
 	}
 	if id != "" {
 		w.rep.Add(cat, Pseudonymized, 1)
-		dst = w.appendPseudonym(dst, id)
+		n := w.normalized(id)
+		dst = w.appendPseudonymIn(dst, w.authority(cs[3], n), n)
 	}
 	auth := cs[3]
 	if strings.Contains(strings.ToUpper(w.str(auth)), strings.ToUpper(id)) {
