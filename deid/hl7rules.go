@@ -2,6 +2,7 @@ package deid
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/safeharbor/safeharbor/deid/text"
 )
@@ -228,6 +229,35 @@ var hl7Segments = map[string][]fieldRule{
 	"OM3": {},
 	"OM4": {},
 	"OM5": {},
+}
+
+// obx5Types gives the treatment of OBX-5 by value type (OBX-2); types not
+// listed (TX, FT, ST, unknown) are free text.
+var obx5Types = []struct {
+	types string // space-separated OBX-2 codes
+	rule
+}{
+	{"NM SN NA NR ID IS CP MO TM CQ", keepR},
+	{"CE CWE CNE CF", codedR},
+	{"DT DTM TS DR", dateR},
+	{"ED", rule{k: kRemove, cat: text.Photo}}, // encapsulated data: documents, images
+	{"RP", rule{k: kRemove, cat: text.URL}},   // reference pointer to a document or image
+	{"XPN PN", nameR},
+	{"XAD AD", addrR},
+	{"XTN TN", phoneR},
+	{"CX", mrnR},
+	{"EI HD", eiR}, // entity and hierarchic designators here are instance identifiers (order, study UIDs)
+}
+
+// obx5Rule indexes obx5Types by value type.
+var obx5Rule = map[string]rule{}
+
+func init() {
+	for _, t := range obx5Types {
+		for _, vt := range strings.Fields(t.types) {
+			obx5Rule[vt] = t.rule
+		}
+	}
 }
 
 // idTypesRemoved are CX-5 identifier types that are removed rather than

@@ -143,36 +143,19 @@ func (w *hl7Work) compRep(dst, rp []byte, r rule, coded bool) []byte {
 // countyCodeSystems are coding systems whose codes name a county or smaller area.
 var countyCodeSystems = map[string]bool{"FIPS6_4": true, "FIPS6-4": true, "FIPS55-3": true, "FIPS 6-4": true, "GNIS": true}
 
-// obx5 treats an observation value by its type (OBX-2, given as f2).
+// obx5 treats an observation value by its type (OBX-2, given as f2), as
+// obx5Types says; TX, FT, ST and unknown types are free text.
 func (w *hl7Work) obx5(f2, raw []byte) []byte {
 	vt0, _, _ := cut(f2, w.d.Component)
 	vt := strings.ToUpper(strings.TrimSpace(w.str(vt0)))
-	switch vt {
-	case "NM", "SN", "NA", "NR", "ID", "IS", "CP", "MO", "TM", "CQ":
-		return w.transform(f2, keepR, raw)
-	case "CE", "CWE", "CNE", "CF":
-		return w.transform(f2, codedR, raw)
-	case "DT", "DTM", "TS", "DR":
-		return w.dates(raw, false)
-	case "ED", "RP":
-		cat := text.Photo
-		if vt == "RP" {
-			cat = text.URL
-		}
-		w.rep.Add(cat, Removed, 1)
-		return nil
-	case "XPN", "PN":
-		return w.transform(f2, nameR, raw)
-	case "XAD", "AD":
-		return w.transform(f2, addrR, raw)
-	case "XTN", "TN":
-		return w.transform(f2, phoneR, raw)
-	case "CX":
-		return w.transform(f2, mrnR, raw)
-	case "EI", "HD":
-		// entity and hierarchic designators here are instance identifiers (order, study UIDs)
-		return w.transform(f2, eiR, raw)
+	r, ok := obx5Rule[vt]
+	if !ok {
+		r = textR
 	}
-	// TX, FT, ST and anything unknown: free text
-	return w.eachRep(raw, opText, textR)
+	if r.k == kRemove {
+		// encapsulated data or a reference: not remembered part by part
+		w.rep.Add(r.cat, Removed, 1)
+		return nil
+	}
+	return w.transform(f2, r, raw)
 }
