@@ -35,6 +35,7 @@ type hl7Work struct {
 	lenMask  uint64       // bit n: some remembered value has n bytes (63: longer)
 	strs     []byte       // backing store of w.str results, reset per message
 	memo     []pseudoMemo // pseudonyms of this message, by normalized identifier
+	scrubbed []scrubMemo  // kept parts of this message already scrubbed
 	norm     []byte
 	seg      []byte
 	seps     []int32    // field separator positions of one segment
@@ -79,6 +80,7 @@ func (e *Engine) HL7(m *hl7.Message, rep *Report) (Result, error) {
 	w.lenMask = 0
 	w.strs = w.strs[:0]
 	w.memo = w.memo[:0]
+	w.scrubbed = w.scrubbed[:0]
 	w.counts = text.Counts{}
 	w.over90, w.shift, w.patient = false, 0, ""
 

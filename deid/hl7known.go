@@ -256,7 +256,7 @@ func (w *hl7Work) keepAppend(dst, raw []byte, sw sweep) []byte {
 		case sw&swDate != 0 && timestampLike(v):
 			dst = w.appendKeptDate(dst, v)
 		case sw&swText != 0 && w.textLike(v):
-			dst = w.scrubPart(dst, v)
+			dst = w.scrubKeptPart(dst, v)
 		default:
 			dst = append(dst, v...)
 		}
@@ -269,22 +269,54 @@ func (w *hl7Work) keepAppend(dst, raw []byte, sw sweep) []byte {
 	return dst
 }
 
+// scrubMemo is one kept part the scrubber left unchanged in the current
+// message: code display texts (OBX-3, OBR-4) recur in a message.
+type scrubMemo struct {
+	in      string // backed by the per-message store
+	pending int    // len(hl7Work.pending) when scrubbed: valid while no value is added
+}
+
+// maxScrubMemo bounds the scrubbed parts remembered per message (a linear search).
+const maxScrubMemo = 32
+
+// scrubKeptPart is scrubPart for a part of a kept value, skipping the
+// scrubber for a part it left unchanged before in the message when no
+// identifier value has been remembered since (it would leave it unchanged
+// again, and count nothing).
+func (w *hl7Work) scrubKeptPart(dst, v []byte) []byte {
+	for i := range w.scrubbed {
+		if m := &w.scrubbed[i]; m.pending == len(w.pending) && m.in == unsafeString(v) {
+			return append(dst, v...)
+		}
+	}
+	start := len(dst)
+	dst = w.scrubPart(dst, v)
+	if len(w.scrubbed) < maxScrubMemo && string(dst[start:]) == unsafeString(v) {
+		w.scrubbed = append(w.scrubbed, scrubMemo{w.intern(unsafeString(v)), len(w.pending)})
+	}
+	return dst
+}
+
 // textLike reports whether a part of a kept value reads as text that the
 // scrubber may change: it has a space or punctuation of prose, addresses or
-// e-mails (clsText), an escape sequence, or five digits or more (an
-// identifier, a phone number, a date). Single code-like tokens ("I10",
-// "2345-7", "mg/dL", "Glucose") are left as they are, as the scrubber would.
+// e-mails (clsText), an escape sequence, or the digits of an identifier, a
+// phone number or a date (seven in all, or six in a row). Single code-like
+// tokens ("I10", "2345-7", "57698-3", "125-200", "mg/dL", "Glucose") are left
+// as they are, as the scrubber would leave them.
 func (w *hl7Work) textLike(v []byte) bool {
-	nd := 0
+	nd, run := 0, 0
 	for _, c := range v {
 		switch w.class[c] {
 		case clsText, clsSpecial:
 			return true
 		case clsDigit:
-			if nd++; nd >= 5 {
+			nd++
+			if run++; nd >= 7 || run >= 6 {
 				return true
 			}
+			continue
 		}
+		run = 0
 	}
 	return false
 }
@@ -307,7 +339,7 @@ func (w *hl7Work) scanKept(raw []byte) (sw sweep) {
 			if n >= 8 && (eightDigits(raw[start:]) || isoDate(raw[start:i])) {
 				sw |= swDate
 			}
-			if seen&(clsText|clsSpecial) != 0 || seen&clsDigit != 0 && n >= 5 && w.textLike(raw[start:i]) {
+			if seen&(clsText|clsSpecial) != 0 || seen&clsDigit != 0 && n >= 6 && w.textLike(raw[start:i]) {
 				sw |= swText
 			}
 			if sw&swKnown == 0 && w.lenMask != 0 && w.knownRaw(raw[start:i], seen&clsSpecial != 0) {

@@ -89,7 +89,7 @@ func f(n int, r rule) fieldRule { return fieldRule{n, r} }
 // docs/deid-hl7.md). Fields not listed are kept and swept (kKeep): a part
 // equal to an identifier of the message is removed, a full or malformed
 // timestamp becomes its year, and a part that reads as text (spaces,
-// punctuation, five digits or more) goes through the free-text scrubber.
+// punctuation, seven digits or six in a row) goes through the free-text scrubber.
 // Segments not listed here, and Z-segments, are dropped: unknown content may
 // hold anything.
 var hl7Segments = map[string][]fieldRule{

@@ -220,7 +220,7 @@ a test fails when this file and the table differ. Read it side by side with
 
 **Treatments.** ` + "`keep-code`" + `: kept as a code or value, and swept part by part (the text between
 separators): a part equal to an identifier value of the same message is removed, a timestamp (well-formed
-or not) becomes its year, and a part that reads as text (spaces, punctuation, five digits or more) goes
+or not) becomes its year, and a part that reads as text (spaces, punctuation, seven digits or six in a row) goes
 through the free-text scrubber. ` + "`scrub-text`" + `: free text through the scrubber, part by part (separators
 stay). ` + "`pseudonymize`" + `: keyed HMAC pseudonym. ` + "`generalize-date`" + `: the year (shifted under the
 ` + "`shift`" + ` profile); a malformed timestamp becomes the year it starts with (both profiles), or is removed
