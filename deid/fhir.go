@@ -36,6 +36,7 @@ type fhirWork struct {
 	pseuded bool
 	abstr   bool
 	buf     []byte
+	auths   fhirAuthorities
 }
 
 // FHIR de-identifies a FHIR R4 resource (a Bundle included) in place, by
@@ -59,10 +60,11 @@ func (e *Engine) FHIR(root *fhir.Value, rep *Report) (Result, error) {
 	// the patient comes first: pseudonym, shift, age
 	var resources []*fhir.Value
 	collectResources(root, &resources)
+	w.auths = newFHIRAuthorities(resources)
 	for _, r := range resources {
 		if fhir.ResourceType(r) == "Patient" && res.Pseudonym == "" {
-			if id := primaryIdentifier(r); id != "" {
-				res.Pseudonym = e.pseudo.ID(id)
+			if id, auth := primaryIdentifier(r, w.auths); id != "" {
+				res.Pseudonym = e.pseudo.IDIn(auth, id)
 			}
 		}
 	}
@@ -156,10 +158,10 @@ func collectResources(r *fhir.Value, out *[]*fhir.Value) {
 
 // primaryIdentifier returns the Patient's primary identifier by the same
 // rule as HL7v2 (see hl7Work.primaryID).
-func primaryIdentifier(p *fhir.Value) string {
+func primaryIdentifier(p *fhir.Value, auths fhirAuthorities) (id, auth string) {
 	ids := p.Get("identifier")
 	if ids == nil {
-		return ""
+		return "", ""
 	}
 	var c idChooser
 	for _, id := range ids.Elems() {
@@ -170,7 +172,7 @@ func primaryIdentifier(p *fhir.Value) string {
 		if _, rm := identifierRemoved(id); rm {
 			continue
 		}
-		c.offer(v.Str(), identifierTypeCode(id) == "MR")
+		c.offer(v.Str(), auths.of(id), idTypeRank(identifierTypeCode(id)))
 	}
 	return c.best()
 }
@@ -279,7 +281,7 @@ func (w *fhirWork) visit(el *fhir.Elem) fhir.Action {
 			return fhir.Remove
 		}
 		if id != "" {
-			val.SetString(e.pseudo.ID(id))
+			val.SetString(e.pseudo.IDIn(w.auths.of(v), id))
 			v.Delete("_value")
 			w.rep.Add(text.MRN, Pseudonymized, 1)
 			w.pseuded = true

@@ -271,7 +271,7 @@ func TestHL7Utility(t *testing.T) {
 			t.Errorf("output contains %q:\n%s", leak, out)
 		}
 	}
-	if res.Pseudonym == "" || res.Pseudonym != e.Pseudonymizer().ID("MRN777") || get("PID-3.1") != res.Pseudonym {
+	if res.Pseudonym == "" || res.Pseudonym != e.Pseudonymizer().IDIn(NormalizeAuthority("HOSP"), "MRN777") || get("PID-3.1") != res.Pseudonym {
 		t.Errorf("pseudonym %q, PID-3.1 %q", res.Pseudonym, get("PID-3.1"))
 	}
 	if get("PID-3.4") != "HOSP" || get("PID-3.5") != "MR" {

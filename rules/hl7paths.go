@@ -4,18 +4,17 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/safeharbor/safeharbor/deid"
 	"github.com/safeharbor/safeharbor/hl7"
 )
 
 // keptSegments are the segments de-identification keeps (deid's segment
 // table) plus its ZDI provenance segment. A path into any other segment
 // reads nothing, so it is an unknown path.
-var keptSegments = map[string]bool{}
+var keptSegments = map[string]bool{"ZDI": true}
 
 func init() {
-	for _, s := range strings.Fields(`MSH EVN PID PD1 NK1 PV1 PV2 GT1 IN1 IN2 MRG ORC OBR OBX NTE TXA SPM DG1 PR1
-		ACC SCH AIS AIG AIL AIP RGS TQ1 TQ2 RXA RXR RXE RXO RXC RXD RXG AL1 PRB FT1 ROL PRT SFT MSA ERR CTI SAC
-		DB1 ODS ODT BLG UB1 UB2 ARV ZDI`) {
+	for _, s := range deid.HL7Segments() {
 		keptSegments[s] = true
 	}
 }
@@ -109,7 +108,16 @@ func checkHL7Path(s string) (hl7Path, error) {
 	default:
 		return hl7Path{}, fmt.Errorf("column would expose %s: %q is %s", identLabel(k), s, identWhy[k])
 	}
-	return hl7Path{src: s, p: p, code: segCode(p.Segment), date: hl7Dates[key] && p.Comp <= 1 && p.Sub <= 1}, nil
+	// the rest follows deid's field table: a component it removes is an
+	// identifier (what is left there is not data); text it keeps is read
+	// scrubbed, codes swept, identifiers as pseudonyms, dates as years (or
+	// shifted: so a full value needs year())
+	tr := deid.HL7Treatment(p.Segment, p.Field, p.Comp)
+	if p.Segment != "ZDI" && tr == deid.Remove {
+		return hl7Path{}, fmt.Errorf("column would expose an identifier: %q is removed by de-identification (an identifier under Safe Harbor; see docs/deid-hl7.md)", s)
+	}
+	date := p.Sub <= 1 && (hl7Dates[key] && p.Comp <= 1 || tr == deid.GeneralizeDate)
+	return hl7Path{src: s, p: p, code: segCode(p.Segment), date: date}, nil
 }
 
 func identLabel(k identKind) string {

@@ -204,7 +204,7 @@ func detect(data []byte) string {
 		return fmtText
 	case b[0] == 0x0B:
 		return fmtMLLP
-	case bytes.HasPrefix(b, []byte("MSH")) || bytes.HasPrefix(b, []byte("FHS")) || bytes.HasPrefix(b, []byte("BHS")):
+	case headerLine(b):
 		return fmtHL7
 	case looksLikeSegment(b):
 		// HL7v2 segments without an MSH header: read as HL7v2 so the missing
@@ -223,7 +223,58 @@ func detect(data []byte) string {
 		}
 		return fmtFHIR // let the FHIR reader report where the JSON is bad
 	}
+	if headerAfterJunk(b) {
+		// an HL7v2 message after a leading junk line (an export banner, a
+		// stray line): HL7v2, so the junk is reported and the message is
+		// de-identified field by field, never scrubbed as prose
+		return fmtHL7
+	}
 	return fmtText
+}
+
+// headerLine reports whether b starts with an HL7v2 header segment (MSH,
+// FHS or BHS) followed by its field separator and encoding characters:
+// "MSH|^~\&|". Prose that merely starts with "MSH" is not one.
+func headerLine(b []byte) bool {
+	if len(b) < 9 || !(bytes.HasPrefix(b, []byte("MSH")) || bytes.HasPrefix(b, []byte("FHS")) || bytes.HasPrefix(b, []byte("BHS"))) {
+		return false
+	}
+	f := b[3]
+	if !delimByte(f) {
+		return false
+	}
+	// 4 encoding characters (5 from v2.7), distinct delimiters, then the separator again
+	n := 0
+	for n < 5 && 4+n < len(b) && b[4+n] != f {
+		if !delimByte(b[4+n]) || bytes.IndexByte(b[4:4+n], b[4+n]) >= 0 {
+			return false
+		}
+		n++
+	}
+	return n >= 4 && 4+n < len(b) && b[4+n] == f
+}
+
+// delimByte reports whether c may be an HL7v2 delimiter: printable ASCII,
+// not a letter, digit or space.
+func delimByte(c byte) bool {
+	return c > ' ' && c < 0x7f && !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9')
+}
+
+// headerAfterJunk reports whether one of the first lines of b (within 4 KB
+// or 16 lines) is an HL7v2 header (headerLine).
+func headerAfterJunk(b []byte) bool {
+	b = b[:min(len(b), 4096)]
+	for i := 0; i < 16; i++ {
+		nl := bytes.IndexAny(b, "\r\n")
+		if nl < 0 {
+			return false
+		}
+		b = bytes.TrimLeft(b[nl:], "\r\n \t")
+		if headerLine(b) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *deidRun) file(name string, data []byte, out *bufio.Writer) bool {
