@@ -27,6 +27,8 @@ type fhirWork struct {
 	known   text.Known
 	counts  text.Counts
 	scrub   []*fhir.Value
+	codes   []*fhir.Value // kept codes, checked against the harvest after the walk
+	found   []harvested   // identifier values found (known holds them for the scrubber)
 	shift   int
 	removed bool
 	pseuded bool
@@ -120,7 +122,7 @@ func (e *Engine) FHIR(root *fhir.Value, rep *Report) (Result, error) {
 			}
 			if d, ok := parseFHIRDate(bd.Str()); ok {
 				if d.prec >= 8 {
-					w.known.Add(text.Date, bd.Str())
+					w.harvest(text.Date, bd.Str())
 				}
 				if ageAt(d, now) >= 90 {
 					r.Delete("birthDate")
@@ -149,6 +151,7 @@ func (e *Engine) FHIR(root *fhir.Value, rep *Report) (Result, error) {
 			v.SetString(string(w.buf))
 		}
 	}
+	w.checkCodes()
 	w.rep.addScrubbed(&w.counts)
 	if w.counts.Total() > 0 {
 		w.removed = true

@@ -486,3 +486,17 @@ func TestFHIRCorpusUnknownElements(t *testing.T) {
 
 // fhirIDForTest is the keyed id a resource id is mapped to.
 func (e *Engine) fhirIDForTest(id string) string { return (&fhirWork{e: e}).mapID(id) }
+
+// TestFHIRCodesFailClosed: codes are kept as they are (not scrubbed as
+// text, which would read a SNOMED code as a number), unless a code equals an
+// identifier of the input or is date-shaped.
+func TestFHIRCodesFailClosed(t *testing.T) {
+	in := `{"resourceType":"Bundle","type":"collection","entry":[
+	 {"resource":{"resourceType":"Patient","id":"p1","gender":"Quimbleton","name":[{"family":"Quimbleton","given":["Zyxwvut"]}],
+	   "identifier":[{"value":"MRN4471920"}],"maritalStatus":{"coding":[{"code":"mrn4471920"}]}}},
+	 {"resource":{"resourceType":"Observation","id":"o1","status":"2019-06-14","language":"Zyxwvut",
+	   "code":{"coding":[{"system":"http://snomed.info/sct","code":"840539006"},{"system":"http://loinc.org","code":"2345-7"}]}}}]}`
+	out := mustFHIR(t, newEngine(t), in)
+	assertAbsent(t, out, "Quimbleton", "Zyxwvut", "4471920", "2019-06-14")
+	assertPresent(t, out, `"code":"840539006"`, `"code":"2345-7"`, `"status":"2019"`, `"gender":"[NAME]"`)
+}

@@ -61,7 +61,7 @@ func (w *fhirWork) genValue(v *fhir.Value, key string, resource bool) bool {
 		return w.genString(v, key)
 	case fhir.Number:
 		if idKey(key) {
-			w.known.Add(text.OtherID, v.Raw())
+			w.harvest(text.OtherID, v.Raw())
 			w.rep.Add(text.OtherID, Removed, 1)
 			w.removed = true
 			return true
@@ -188,7 +188,7 @@ func (w *fhirWork) genString(v *fhir.Value, key string) bool {
 			}
 			return false
 		}
-		w.known.Add(text.URL, s)
+		w.harvest(text.URL, s)
 		w.rep.Add(text.URL, Removed, 1)
 		w.removed = true
 		return true
@@ -197,7 +197,7 @@ func (w *fhirWork) genString(v *fhir.Value, key string) bool {
 		return false
 	}
 	if idKey(lk) || idLike(s) {
-		w.known.Add(text.OtherID, s)
+		w.harvest(text.OtherID, s)
 		v.SetString(w.e.pseudo.ID(s))
 		w.rep.Add(text.OtherID, Pseudonymized, 1)
 		w.pseuded = true

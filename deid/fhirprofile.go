@@ -37,6 +37,7 @@ const (
 	tUnknownRes                   // resource of an unknown type: refused (default) or generic
 	tUnknownElem                  // element unknown to the R4 table: dropped unless allowlisted
 	tParent                       // handled by the row of the element holding it
+	tCode                         // kept unless equal to a harvested identifier (→ tag) or date-shaped (→ year)
 	numTreats
 )
 
@@ -55,6 +56,7 @@ var treatNames = [numTreats]string{
 	"input refused (ErrUnknownResource); with UnknownResources=generic: generic treatment, labelled",
 	"removed unless listed in Config.AllowElements (then treated like an unknown resource's content)",
 	"handled with the element holding it",
+	"kept; a value equal to an identifier of the input → its tag, a date-shaped value → the year",
 }
 
 // fhirRule is one row of the FHIR profile: where it applies, what is done,
@@ -123,8 +125,8 @@ var fhirProfile = []fhirRule{
 	{"primitive uri", tURI, text.URL, "N", "code systems, profiles, extension urls"},
 	{"primitive url", tURI, text.URL, "N", ""},
 	{"primitive canonical", tURI, text.URL, "N", ""},
-	{"primitive code", tKeep, 0, "", "terminology codes"},
-	{"primitive id", tKeep, 0, "", "element ids, linkIds (resource ids: above)"},
+	{"primitive code", tCode, 0, "all", "terminology codes are not scrubbed as text (a SNOMED code would read as a number)"},
+	{"primitive id", tCode, 0, "all", "resource ids: above"},
 	{"primitive time", tKeep, 0, "", "a time of day is not a date element"},
 	{"unknown element", tUnknownElem, 0, "all", "so are `_x` siblings of unknown elements"},
 }

@@ -24,14 +24,14 @@ func (w *fhirWork) date(v *fhir.Value) fhir.Action {
 			w.removed = true
 			return fhir.Remove
 		}
-		w.known.Add(text.Date, s)
+		w.harvest(text.Date, s)
 		v.SetString(y)
 		w.rep.Add(text.Date, Generalized, 1)
 		w.abstr = true
 		return fhir.Continue
 	}
 	if d.prec >= 8 {
-		w.known.Add(text.Date, s[:10])
+		w.harvest(text.Date, s[:10])
 	}
 	if w.e.cfg.Profile == Shift {
 		v.SetString(shiftFHIR(d, w.shift))

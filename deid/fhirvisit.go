@@ -61,6 +61,11 @@ func (w *fhirWork) apply(r *fhirRule, el *fhir.Elem) fhir.Action {
 	switch r.Treat {
 	case tKeep, tParent:
 		return fhir.Continue
+	case tCode:
+		if v.Kind() == fhir.String && el.Key != "resourceType" {
+			w.codes = append(w.codes, v)
+		}
+		return fhir.Continue
 	case tScrub:
 		if v.Kind() == fhir.String {
 			w.scrub = append(w.scrub, v)
@@ -70,12 +75,12 @@ func (w *fhirWork) apply(r *fhirRule, el *fhir.Elem) fhir.Action {
 		return w.drop(r.Cat, "")
 	case tHarvestRm:
 		if v.Kind() == fhir.String {
-			w.known.Add(r.Cat, v.Str())
+			w.harvest(r.Cat, v.Str())
 		}
 		return w.drop(r.Cat, "")
 	case tPseudo:
 		if v.Kind() == fhir.String {
-			w.known.Add(r.Cat, v.Str())
+			w.harvest(r.Cat, v.Str())
 			v.SetString(e.pseudo.Pseudonym("uid", v.Str()))
 			w.rep.Add(r.Cat, Pseudonymized, 1)
 			w.pseuded = true
@@ -118,7 +123,7 @@ func (w *fhirWork) apply(r *fhirRule, el *fhir.Elem) fhir.Action {
 		}
 	case tAnnotation:
 		if a := v.Get("authorString"); a != nil {
-			w.known.Add(text.Name, a.Str())
+			w.harvest(text.Name, a.Str())
 			v.Delete("authorString")
 			v.Delete("_authorString")
 			w.rep.Add(text.Name, Removed, 1)
@@ -172,9 +177,61 @@ func (w *fhirWork) unknownElem(el *fhir.Elem) fhir.Action {
 		return fhir.SkipChildren
 	}
 	if el.Value.Kind() == fhir.String {
-		w.known.Add(text.OtherID, el.Value.Str())
+		w.harvest(text.OtherID, el.Value.Str())
 	}
 	return w.drop(text.OtherID, "element")
+}
+
+// harvested is an identifier value found in the input.
+type harvested struct {
+	cat text.Category
+	val string
+}
+
+// harvest remembers an identifier value for the free-text scrubber and the
+// code check.
+func (w *fhirWork) harvest(cat text.Category, val string) {
+	w.known.Add(cat, val)
+	w.found = append(w.found, harvested{cat, val})
+}
+
+// checkCodes fails closed on kept codes: a code equal to a harvested
+// identifier (or to a word of a harvested name) becomes that category's
+// tag; a date-shaped code is treated as a date.
+func (w *fhirWork) checkCodes() {
+	if len(w.codes) == 0 {
+		return
+	}
+	var set map[string]text.Category
+	for _, v := range w.codes {
+		s := v.Str()
+		if len(s) >= 7 && digits(s[:4]) && s[4] == '-' && digits(s[5:7]) {
+			if w.date(v) == fhir.Remove {
+				v.SetString(text.Date.Tag())
+			}
+			continue
+		}
+		if len(w.found) == 0 || len(s) < 3 {
+			continue
+		}
+		if set == nil {
+			set = make(map[string]text.Category, 2*len(w.found))
+			for _, h := range w.found {
+				set[strings.ToLower(strings.TrimSpace(h.val))] = h.cat
+				if h.cat == text.Name {
+					for _, f := range strings.FieldsFunc(h.val, func(r rune) bool { return r == ' ' || r == ',' || r == '.' || r == '^' }) {
+						if len(f) >= 3 {
+							set[strings.ToLower(f)] = text.Name
+						}
+					}
+				}
+			}
+		}
+		if c, ok := set[strings.ToLower(strings.TrimSpace(s))]; ok {
+			v.SetString(c.Tag())
+			w.counts[c]++
+		}
+	}
 }
 
 // knownID remembers an original resource id for free text when it looks
@@ -182,7 +239,7 @@ func (w *fhirWork) unknownElem(el *fhir.Elem) fhir.Action {
 // numbers are too often clinical values).
 func (w *fhirWork) knownID(id string) {
 	if idLike(id) {
-		w.known.Add(text.OtherID, id)
+		w.harvest(text.OtherID, id)
 	}
 }
 
@@ -255,7 +312,7 @@ func (w *fhirWork) reference(v *fhir.Value, person bool) {
 		switch {
 		case person || personTargets[target]:
 			if d.Kind() == fhir.String {
-				w.known.Add(text.Name, d.Str())
+				w.harvest(text.Name, d.Str())
 			}
 			fallthrough
 		case target == "":
@@ -290,7 +347,7 @@ func (w *fhirWork) identifier(v *fhir.Value) fhir.Action {
 	}
 	id := strings.TrimSpace(val.Str())
 	if id != "" {
-		w.known.Add(text.MRN, id)
+		w.harvest(text.MRN, id)
 	}
 	if c, rm := identifierRemoved(v); rm {
 		return w.drop(c, "")
@@ -323,7 +380,7 @@ func (w *fhirWork) telecom(v *fhir.Value) {
 	case sys.Str() == "url":
 		cat = text.URL
 	}
-	w.known.Add(cat, val.Str())
+	w.harvest(cat, val.Str())
 	v.Delete("value")
 	v.Delete("_value")
 	w.rep.Add(cat, Removed, 1)
@@ -337,14 +394,14 @@ func (w *fhirWork) addNames(v *fhir.Value) {
 		}
 		if x.Kind() == fhir.String {
 			if s := strings.TrimSpace(x.Str()); len(s) >= 2 {
-				w.known.Add(text.Name, s)
+				w.harvest(text.Name, s)
 			}
 			return
 		}
 		for _, e := range x.Elems() {
 			if e.Kind() == fhir.String {
 				if s := strings.TrimSpace(e.Str()); len(s) >= 2 {
-					w.known.Add(text.Name, s)
+					w.harvest(text.Name, s)
 				}
 			}
 		}
@@ -362,11 +419,11 @@ func (w *fhirWork) address(v *fhir.Value) {
 			continue
 		}
 		if x.Kind() == fhir.String {
-			w.known.Add(text.Address, x.Str())
+			w.harvest(text.Address, x.Str())
 		} else {
 			for _, e := range x.Elems() {
 				if e.Kind() == fhir.String {
-					w.known.Add(text.Address, e.Str())
+					w.harvest(text.Address, e.Str())
 				}
 			}
 		}
@@ -382,7 +439,7 @@ func (w *fhirWork) address(v *fhir.Value) {
 		}
 	}
 	if pc := v.Get("postalCode"); pc != nil {
-		w.known.Add(text.ZIP, pc.Str())
+		w.harvest(text.ZIP, pc.Str())
 		v.Delete("_postalCode")
 		if z, ok := w.e.zip3(pc.Str()); ok {
 			pc.SetString(z)
