@@ -162,7 +162,8 @@ type Result struct {
 	// Pseudonym is the patient pseudonym (the ID pseudonym of the patient's
 	// primary identifier), or "" when the input names no patient identifier.
 	Pseudonym string
-	// Type is "ADT^A01" for HL7v2, the resourceType for FHIR.
+	// Type is "ADT^A01" for HL7v2, the resourceType for FHIR ("Resource" for a
+	// type outside FHIR R4 treated generically).
 	Type string
 	// Over90 reports that the patient is 90 or older (birth year removed).
 	Over90 bool

@@ -31,10 +31,13 @@ type fhirWork struct {
 	found   []harvested   // identifier values found (known holds them for the scrubber)
 	shift   int
 	removed bool
-	pseuded bool
-	abstr   bool
-	buf     []byte
-	err     error
+
+	foundBuf [16]harvested
+	codesBuf [32]*fhir.Value
+	pseuded  bool
+	abstr    bool
+	buf      []byte
+	err      error
 
 	resources []*fhir.Value
 	container []int                  // index in resources of a contained resource's container, else -1
@@ -83,7 +86,11 @@ func (e *Engine) FHIR(root *fhir.Value, rep *Report) (Result, error) {
 	}
 	var local Report
 	w := &fhirWork{e: e, rep: &local}
+	w.found, w.codes = w.foundBuf[:0], w.codesBuf[:0]
 	res := Result{Type: rt}
+	if !fhir.IsResourceType(rt) {
+		res.Type = "Resource" // a type name from outside R4 is not a safe label
+	}
 
 	// the patient comes first: pseudonym, shift, age
 	w.collect(root, -1)

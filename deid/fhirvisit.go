@@ -199,10 +199,6 @@ func (w *fhirWork) harvest(cat text.Category, val string) {
 // identifier (or to a word of a harvested name) becomes that category's
 // tag; a date-shaped code is treated as a date.
 func (w *fhirWork) checkCodes() {
-	if len(w.codes) == 0 {
-		return
-	}
-	var set map[string]text.Category
 	for _, v := range w.codes {
 		s := v.Str()
 		if len(s) >= 7 && digits(s[:4]) && s[4] == '-' && digits(s[5:7]) {
@@ -211,27 +207,34 @@ func (w *fhirWork) checkCodes() {
 			}
 			continue
 		}
-		if len(w.found) == 0 || len(s) < 3 {
+		if len(s) < 3 {
 			continue
 		}
-		if set == nil {
-			set = make(map[string]text.Category, 2*len(w.found))
-			for _, h := range w.found {
-				set[strings.ToLower(strings.TrimSpace(h.val))] = h.cat
-				if h.cat == text.Name {
-					for _, f := range strings.FieldsFunc(h.val, func(r rune) bool { return r == ' ' || r == ',' || r == '.' || r == '^' }) {
-						if len(f) >= 3 {
-							set[strings.ToLower(f)] = text.Name
-						}
-					}
-				}
+		s = strings.TrimSpace(s)
+		for _, h := range w.found {
+			if strings.EqualFold(strings.TrimSpace(h.val), s) || h.cat == text.Name && hasWordFold(h.val, s) {
+				v.SetString(h.cat.Tag())
+				w.counts[h.cat]++
+				break
 			}
 		}
-		if c, ok := set[strings.ToLower(strings.TrimSpace(s))]; ok {
-			v.SetString(c.Tag())
-			w.counts[c]++
-		}
 	}
+}
+
+// hasWordFold reports whether word is one of the words of s (split at
+// spaces and punctuation), ignoring ASCII case.
+func hasWordFold(s, word string) bool {
+	for len(s) > 0 {
+		i := strings.IndexAny(s, " ,.^-'")
+		if i < 0 {
+			return strings.EqualFold(s, word)
+		}
+		if strings.EqualFold(s[:i], word) {
+			return true
+		}
+		s = s[i+1:]
+	}
+	return false
 }
 
 // knownID remembers an original resource id for free text when it looks
