@@ -192,7 +192,9 @@ type harvested struct {
 // code check.
 func (w *fhirWork) harvest(cat text.Category, val string) {
 	w.known.Add(cat, val)
-	w.found = append(w.found, harvested{cat, val})
+	if cat != text.Date { // date-shaped codes are caught by shape
+		w.found = append(w.found, harvested{cat, strings.TrimSpace(val)})
+	}
 }
 
 // checkCodes fails closed on kept codes: a code equal to a harvested
@@ -211,14 +213,24 @@ func (w *fhirWork) checkCodes() {
 			continue
 		}
 		s = strings.TrimSpace(s)
+		word := allLetters(s) // only a word can be a name part
 		for _, h := range w.found {
-			if strings.EqualFold(strings.TrimSpace(h.val), s) || h.cat == text.Name && hasWordFold(h.val, s) {
+			if len(h.val) == len(s) && strings.EqualFold(h.val, s) || word && h.cat == text.Name && len(h.val) > len(s) && hasWordFold(h.val, s) {
 				v.SetString(h.cat.Tag())
 				w.counts[h.cat]++
 				break
 			}
 		}
 	}
+}
+
+func allLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // hasWordFold reports whether word is one of the words of s (split at
