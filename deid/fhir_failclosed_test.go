@@ -113,6 +113,12 @@ func TestFHIRUnknownResourceGeneric(t *testing.T) {
 	if n := strings.Count(b, UnknownGenericTag); n != 1 {
 		t.Errorf("generic label on %d resources, want 1", n)
 	}
+	// a "type" that cannot be a type name would be kept as the type: refused
+	for _, rt := range []string{"1961-07-04", "Quimbleton Zyxwvut", "patient"} {
+		if out, _, err := fhirDeid(t, e, `{"resourceType":"`+rt+`","x":"y"}`); !errors.Is(err, ErrUnknownResource) {
+			t.Errorf("generic: resourceType %q: err %v, output %s", rt, err, out)
+		}
+	}
 	if _, err := New(Config{Key: testKey, UnknownResources: "keep"}); err == nil {
 		t.Errorf("an unknown UnknownResources mode is accepted")
 	}

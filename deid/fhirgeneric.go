@@ -27,7 +27,25 @@ func (w *fhirWork) genericResource(v *fhir.Value) {
 		w.generic = map[*fhir.Value]bool{}
 	}
 	w.generic[v] = true
+	if rt := v.Get("resourceType"); rt != nil {
+		w.codes = append(w.codes, rt) // checked against the input's identifiers
+	}
 	w.genValue(v, "", true)
+}
+
+// typeNameLike reports whether s can be a resource type name: an upper-case
+// ASCII letter then up to 63 letters and digits. Anything else is refused
+// even by the generic treatment (it would be kept as the type).
+func typeNameLike(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // genericCodeKeys hold codes, kept unless they contain whitespace.
@@ -85,6 +103,12 @@ func (w *fhirWork) genObject(o *fhir.Value, resource bool) bool {
 		if fhir.IsResourceType(fhir.ResourceType(o)) {
 			fhir.Walk(o, w.visit) // a known resource inside: the typed treatment
 			return false
+		}
+		if !typeNameLike(fhir.ResourceType(o)) {
+			if w.err == nil {
+				w.err = fmt.Errorf("%w (inside a resource of unknown type)", ErrUnknownResource)
+			}
+			return true
 		}
 		w.genericResource(o)
 		return false

@@ -157,7 +157,7 @@ func (w *fhirWork) apply(r *fhirRule, el *fhir.Elem) fhir.Action {
 			}
 		}
 	case tUnknownRes:
-		if !e.fhirPol.generic || v.Kind() != fhir.Object {
+		if !e.fhirPol.generic || v.Kind() != fhir.Object || !typeNameLike(fhir.ResourceType(v)) {
 			return w.fail(ErrUnknownResource, el)
 		}
 		w.genericResource(v)
