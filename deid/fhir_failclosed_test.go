@@ -398,6 +398,13 @@ func TestFHIREveryStringScrubbed(t *testing.T) {
 	out := mustFHIR(t, newEngine(t), in)
 	assertAbsent(t, out, "Quimbleton", "Zyxwvut", "555-0199", "MRN4471920", "Springfield", "jane.doe")
 	assertPresent(t, out, "panel", `"userSelected":true`, `"code":"lab"`)
+
+	// uris: query strings, userinfo and contact addresses do not survive
+	ep := mustFHIR(t, newEngine(t), `{"resourceType":"Endpoint","status":"active","connectionType":{"code":"direct-project"},
+	 "payloadType":[{"text":"x"}],"address":"mailto:zyxwvut.quimbleton@direct.example.org",
+	 "implicitRules":"https://jdoe:secret@rules.example.org/r?patient=MRN4471920"}`)
+	assertAbsent(t, ep, "quimbleton", "MRN4471920", "jdoe", "secret")
+	assertPresent(t, ep, `"implicitRules":"https://rules.example.org/r"`)
 }
 
 // TestFHIRShiftFollowsPatient: under the shift profile, resources

@@ -52,7 +52,7 @@ var treatNames = [numTreats]string{
 	"authorString removed; text scrubbed", "kept only if its url is on the exact allowlist, else removed",
 	"input refused (ErrModifierExtension) unless its url is on the allowlist",
 	"resource ids mapped, query string removed, base with digits/IP/userinfo replaced",
-	"kept without query string and userinfo",
+	"kept without query string and userinfo; `mailto:`, `tel:`, `fax:`, `sms:` uris removed",
 	"input refused (ErrUnknownResource); with UnknownResources=generic: generic treatment, labelled",
 	"removed unless listed in Config.AllowElements (then treated like an unknown resource's content)",
 	"handled with the element holding it",

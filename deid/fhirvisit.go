@@ -149,6 +149,10 @@ func (w *fhirWork) apply(r *fhirRule, el *fhir.Elem) fhir.Action {
 		}
 		return w.drop(text.URL, "url")
 	case tURI:
+		if v.Kind() == fhir.String && contactURI(v.Str()) {
+			w.harvest(text.Email, v.Str())
+			return w.drop(text.Email, "")
+		}
 		if v.Kind() == fhir.String {
 			if nv := stripURI(v.Str()); nv != v.Str() {
 				v.SetString(nv)
@@ -280,6 +284,20 @@ func (w *fhirWork) extensionAllowed(v *fhir.Value) bool {
 		}
 	}
 	return true
+}
+
+// contactURI reports whether u is a mailto:, tel:, fax: or sms: uri (an
+// address of a person, e.g. a Direct address in Endpoint.address).
+func contactURI(u string) bool {
+	i := strings.IndexByte(u, ':')
+	if i < 0 || i > 6 {
+		return false
+	}
+	switch strings.ToLower(u[:i]) {
+	case "mailto", "tel", "fax", "sms":
+		return true
+	}
+	return false
 }
 
 // relativeName reports whether u is a plain sub-extension name: letters,
