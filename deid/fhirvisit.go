@@ -196,8 +196,20 @@ type harvested struct {
 // code check.
 func (w *fhirWork) harvest(cat text.Category, val string) {
 	w.known.Add(cat, val)
-	if cat != text.Date { // date-shaped codes are caught by shape
-		w.found = append(w.found, harvested{cat, strings.TrimSpace(val)})
+	if cat == text.Date { // date-shaped codes are caught by shape
+		return
+	}
+	val = strings.TrimSpace(val)
+	w.found = append(w.found, harvested{cat, val})
+	if cat == text.Name { // and each word of a name
+		for start, i := 0, 0; i <= len(val); i++ {
+			if i == len(val) || val[i] == ' ' || val[i] == ',' || val[i] == '.' || val[i] == '^' || val[i] == '-' || val[i] == '\'' {
+				if i-start >= 3 && i-start < len(val) {
+					w.found = append(w.found, harvested{cat, val[start:i]})
+				}
+				start = i + 1
+			}
+		}
 	}
 }
 
@@ -217,40 +229,14 @@ func (w *fhirWork) checkCodes() {
 			continue
 		}
 		s = strings.TrimSpace(s)
-		word := allLetters(s) // only a word can be a name part
 		for _, h := range w.found {
-			if len(h.val) == len(s) && strings.EqualFold(h.val, s) || word && h.cat == text.Name && len(h.val) > len(s) && hasWordFold(h.val, s) {
+			if len(h.val) == len(s) && strings.EqualFold(h.val, s) {
 				v.SetString(h.cat.Tag())
 				w.counts[h.cat]++
 				break
 			}
 		}
 	}
-}
-
-func allLetters(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i] | 0x20; c < 'a' || c > 'z' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// hasWordFold reports whether word is one of the words of s (split at
-// spaces and punctuation), ignoring ASCII case.
-func hasWordFold(s, word string) bool {
-	for len(s) > 0 {
-		i := strings.IndexAny(s, " ,.^-'")
-		if i < 0 {
-			return strings.EqualFold(s, word)
-		}
-		if strings.EqualFold(s[:i], word) {
-			return true
-		}
-		s = s[i+1:]
-	}
-	return false
 }
 
 // knownID remembers an original resource id for free text when it looks
