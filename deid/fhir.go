@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/safeharbor/safeharbor/deid/text"
 	"github.com/safeharbor/safeharbor/fhir"
@@ -31,13 +32,11 @@ type fhirWork struct {
 	found   []harvested   // identifier values found (known holds them for the scrubber)
 	shift   int
 	removed bool
-
-	foundBuf [16]harvested
-	codesBuf [32]*fhir.Value
-	pseuded  bool
-	abstr    bool
-	buf      []byte
-	err      error
+	local   Report // counts of this call, merged into the caller's on success
+	pseuded bool
+	abstr   bool
+	buf     []byte
+	err     error
 
 	resources []*fhir.Value
 	container []int                  // index in resources of a contained resource's container, else -1
@@ -84,9 +83,9 @@ func (e *Engine) FHIR(root *fhir.Value, rep *Report) (Result, error) {
 	if rt == "" {
 		return Result{}, fmt.Errorf("%w (at $)", ErrNotResource)
 	}
-	var local Report
-	w := &fhirWork{e: e, rep: &local}
-	w.found, w.codes = w.foundBuf[:0], w.codesBuf[:0]
+	w := getFHIRWork(e)
+	defer putFHIRWork(w)
+	local := &w.local
 	res := Result{Type: rt}
 	if !fhir.IsResourceType(rt) {
 		res.Type = "Resource" // a type name from outside R4 is not a safe label
@@ -169,9 +168,35 @@ func (e *Engine) FHIR(root *fhir.Value, rep *Report) (Result, error) {
 	}
 	local.Messages++
 	if rep != nil {
-		rep.Merge(&local)
+		rep.Merge(local)
 	}
 	return res, nil
+}
+
+// fhirWorkPool keeps fhirWork values (their slices and the Known set's
+// storage) between calls.
+var fhirWorkPool = sync.Pool{New: func() any { return new(fhirWork) }}
+
+func getFHIRWork(e *Engine) *fhirWork {
+	w := fhirWorkPool.Get().(*fhirWork)
+	w.e = e
+	w.rep = &w.local
+	return w
+}
+
+// putFHIRWork resets w, dropping every pointer into the caller's tree, and
+// returns it to the pool.
+func putFHIRWork(w *fhirWork) {
+	w.known.Reset()
+	clear(w.scrub)
+	clear(w.codes)
+	clear(w.found)
+	clear(w.resources)
+	*w = fhirWork{
+		known: w.known, scrub: w.scrub[:0], codes: w.codes[:0], found: w.found[:0],
+		resources: w.resources[:0], container: w.container[:0], buf: w.buf[:0],
+	}
+	fhirWorkPool.Put(w)
 }
 
 // collect lists root and every bundled and contained resource into

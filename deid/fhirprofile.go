@@ -134,7 +134,8 @@ var fhirProfile = []fhirRule{
 // fhirRuleIdx is the compiled lookup of fhirProfile.
 type fhirRuleIdx struct {
 	elem map[string]map[string]*fhirRule // parent type → key
-	key  map[string]*fhirRule
+	key  []*fhirRule                     // "key" rows: few, compared in turn (cheaper than hashing)
+	keys []string
 	typ  map[string]*fhirRule
 	unk  *fhirRule
 }
@@ -142,7 +143,7 @@ type fhirRuleIdx struct {
 var fhirRules = compileFHIRProfile(fhirProfile)
 
 func compileFHIRProfile(rows []fhirRule) *fhirRuleIdx {
-	x := &fhirRuleIdx{elem: map[string]map[string]*fhirRule{}, key: map[string]*fhirRule{}, typ: map[string]*fhirRule{}}
+	x := &fhirRuleIdx{elem: map[string]map[string]*fhirRule{}, typ: map[string]*fhirRule{}}
 	for i := range rows {
 		r := &rows[i]
 		kind, arg, _ := strings.Cut(r.Where, " ")
@@ -150,7 +151,8 @@ func compileFHIRProfile(rows []fhirRule) *fhirRuleIdx {
 		case "type", "primitive":
 			x.typ[arg] = r
 		case "key":
-			x.key[arg] = r
+			x.key = append(x.key, r)
+			x.keys = append(x.keys, arg)
 		case "element":
 			i := strings.LastIndexByte(arg, '.')
 			p, k := arg[:i], arg[i+1:]
@@ -179,8 +181,10 @@ func (x *fhirRuleIdx) lookup(el *fhir.Elem) *fhirRule {
 			return r
 		}
 	}
-	if r := x.key[el.Key]; r != nil {
-		return r
+	for i, k := range x.keys {
+		if k == el.Key {
+			return x.key[i]
+		}
 	}
 	return x.typ[el.Type]
 }
