@@ -71,7 +71,7 @@ func idKey(k string) bool {
 func (w *fhirWork) genValue(v *fhir.Value, key string, resource bool) bool {
 	switch v.Kind() {
 	case fhir.Object:
-		return w.genObject(v, resource)
+		return w.genObject(v, key, resource)
 	case fhir.Array:
 		v.DeleteIf(func(_ int, c *fhir.Value) bool { return w.genValue(c, key, false) })
 		return v.Len() == 0
@@ -95,7 +95,7 @@ func (w *fhirWork) genValue(v *fhir.Value, key string, resource bool) bool {
 	return false
 }
 
-func (w *fhirWork) genObject(o *fhir.Value, resource bool) bool {
+func (w *fhirWork) genObject(o *fhir.Value, key string, resource bool) bool {
 	if w.err != nil {
 		return true
 	}
@@ -128,8 +128,11 @@ func (w *fhirWork) genObject(o *fhir.Value, resource bool) bool {
 	if has("line") || has("city") || has("postalCode") || has("district") {
 		w.address(o)
 	}
-	handled := ""
-	if sys := o.Get("system"); sys != nil && o.Get("value") != nil {
+	handled := "\x00" // the member already treated (none yet; "" is a valid key)
+	if idKey(key) && has("value") && !has("code") {
+		w.identifier(o) // the value of an identifier-named object
+		handled = "value"
+	} else if sys := o.Get("system"); sys != nil && o.Get("value") != nil {
 		switch sys.Str() {
 		case "phone", "fax", "email", "url", "sms", "pager", "other":
 			w.telecom(o)
