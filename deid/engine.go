@@ -58,6 +58,15 @@ type Config struct {
 	// AllowExtensions lists FHIR extension URLs kept (others are dropped);
 	// nil means DefaultAllowedExtensions.
 	AllowExtensions []string
+	// UnknownResources says what happens to FHIR resources of a type that is
+	// not FHIR R4 (STU3-only, custom): UnknownRefuse ("" or "refuse", the
+	// default) fails the input with ErrUnknownResource; UnknownGeneric
+	// de-identifies them generically and labels them so (see deid-fhir.md).
+	UnknownResources string
+	// AllowElements lists FHIR elements unknown to the R4 type table that
+	// are kept (as free text), as "Type.element" ("Patient.favoriteColour");
+	// every other unknown element is dropped.
+	AllowElements []string
 	// RulesVersion names the integrator rules in force, recorded in provenance.
 	RulesVersion string
 	// Now returns the reference time for ages when a message carries no date; time.Now when nil.
@@ -73,6 +82,7 @@ type Engine struct {
 	restricted map[string]bool
 	keepZ      map[string]bool
 	allowExt   map[string]bool
+	fhirPol    fhirPolicy
 	scrubber   *text.Scrubber
 	work       sync.Pool
 }
@@ -123,6 +133,9 @@ func New(cfg Config) (*Engine, error) {
 	for _, u := range exts {
 		e.allowExt[u] = true
 	}
+	if err := e.fhirPol.init(cfg); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
@@ -149,7 +162,8 @@ type Result struct {
 	// Pseudonym is the patient pseudonym (the ID pseudonym of the patient's
 	// primary identifier), or "" when the input names no patient identifier.
 	Pseudonym string
-	// Type is "ADT^A01" for HL7v2, the resourceType for FHIR.
+	// Type is "ADT^A01" for HL7v2, the resourceType for FHIR ("Resource" for a
+	// type outside FHIR R4 treated generically).
 	Type string
 	// Over90 reports that the patient is 90 or older (birth year removed).
 	Over90 bool

@@ -1,13 +1,10 @@
 package deid
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/safeharbor/safeharbor/deid/text"
 	"github.com/safeharbor/safeharbor/fhir"
@@ -31,35 +28,73 @@ type fhirWork struct {
 	known   text.Known
 	counts  text.Counts
 	scrub   []*fhir.Value
+	codes   []*fhir.Value // kept codes, checked against the harvest after the walk
+	found   []harvested   // identifier values found (known holds them for the scrubber)
 	shift   int
 	removed bool
+	local   Report // counts of this call, merged into the caller's on success
 	pseuded bool
 	abstr   bool
 	buf     []byte
 	auths   fhirAuthorities
+	err     error
+
+	resources []*fhir.Value
+	container []int                  // index in resources of a contained resource's container, else -1
+	byURL     map[string]*fhir.Value // Bundle fullUrl → resource
+	byLocal   map[string]*fhir.Value // contained "#id" → resource
+	shifts    map[*fhir.Value]int    // resource → its patient's offset (shift profile)
+	subExt    map[*fhir.Value]bool   // sub-extensions of allowlisted extensions
+	generic   map[*fhir.Value]bool   // unknown-type resources treated generically
 }
 
+// Errors refusing a FHIR input (fail closed). Their messages hold the JSON
+// path of the refused element, never a value.
+var (
+	// ErrUnknownResource: a resource whose type is not FHIR R4 (STU3-only,
+	// custom) and Config.UnknownResources is not "generic".
+	ErrUnknownResource = errors.New("deid: unknown FHIR resource type (not FHIR R4)")
+	// ErrModifierExtension: a modifierExtension whose url is not on the
+	// extension allowlist (it may change the meaning of what holds it).
+	ErrModifierExtension = errors.New("deid: modifierExtension not on the allowlist")
+)
+
 // FHIR de-identifies a FHIR R4 resource (a Bundle included) in place, by
-// element type, for every resource type: names removed; addresses reduced to
-// state, country and ZIP3; telecom values removed; identifier values
-// pseudonymized (SSN and licences removed); resource ids, references and
-// fullUrls mapped consistently so references still resolve; dates to the
-// year; Narrative, photos, attachment data and URLs, device serial/UDI/lot
-// numbers and Reference.display removed; extensions not on the allowlist
-// dropped; free text (strings, markdown, Annotation text,
-// CodeableConcept.text) scrubbed, first of the resource's own identifier
+// element type, for every resource type, following the treatment table
+// fhirProfile (rendered in docs/deid-fhir.md): names removed; addresses
+// reduced to state, country and ZIP3; telecom values removed; identifier
+// values pseudonymized (SSN and licences removed); resource ids, references,
+// fullUrls and Bundle request/response/link urls mapped consistently so
+// references still resolve (query strings removed); dates to the year (or
+// shifted by the offset of the Patient each resource refers to); Age and
+// Duration of 90 years or more generalised; Narrative, photos, attachment
+// data and URLs, device serial/UDI/lot numbers removed; Reference.display
+// removed for person targets and scrubbed for others; extensions not on the
+// exact-url allowlist and elements unknown to the R4 type table dropped; every
+// kept string scrubbed as free text, first of the resource's own identifier
 // values. Each resource gets meta.security labels and a profile tag.
+//
+// It fails closed: a resource of an unknown type is refused with
+// ErrUnknownResource (unless Config.UnknownResources is "generic"), a
+// modifierExtension not on the allowlist with ErrModifierExtension; the
+// error names the JSON path. On error the tree is left partly modified and
+// must be discarded.
 func (e *Engine) FHIR(root *fhir.Value, rep *Report) (Result, error) {
 	rt := fhir.ResourceType(root)
 	if rt == "" {
 		return Result{}, fmt.Errorf("%w (at $)", ErrNotResource)
 	}
-	w := &fhirWork{e: e, rep: rep}
+	w := getFHIRWork(e)
+	defer putFHIRWork(w)
+	local := &w.local
 	res := Result{Type: rt}
+	if !fhir.IsResourceType(rt) {
+		res.Type = "Resource" // a type name from outside R4 is not a safe label
+	}
 
 	// the patient comes first: pseudonym, shift, age
-	var resources []*fhir.Value
-	collectResources(root, &resources)
+	w.collect(root, -1)
+	resources := w.resources
 	w.auths = newFHIRAuthorities(resources)
 	for _, r := range resources {
 		if fhir.ResourceType(r) == "Patient" && res.Pseudonym == "" {
@@ -83,7 +118,7 @@ func (e *Engine) FHIR(root *fhir.Value, rep *Report) (Result, error) {
 		}
 	}
 	if e.cfg.Profile == Shift {
-		w.shift = shiftDays(e.shiftKey, res.Pseudonym)
+		w.linkShifts(res.Pseudonym)
 	}
 	now := e.cfg.Now().UTC()
 	for _, r := range resources {
@@ -95,7 +130,7 @@ func (e *Engine) FHIR(root *fhir.Value, rep *Report) (Result, error) {
 			}
 			if d, ok := parseFHIRDate(bd.Str()); ok {
 				if d.prec >= 8 {
-					w.known.Add(text.Date, bd.Str())
+					w.harvest(text.Date, bd.Str())
 				}
 				if ageAt(d, now) >= 90 {
 					r.Delete("birthDate")
@@ -111,6 +146,9 @@ func (e *Engine) FHIR(root *fhir.Value, rep *Report) (Result, error) {
 	}
 
 	fhir.Walk(root, w.visit)
+	if w.err != nil {
+		return Result{}, w.err
+	}
 	for _, v := range w.scrub {
 		if v.Kind() != fhir.String {
 			continue
@@ -121,7 +159,8 @@ func (e *Engine) FHIR(root *fhir.Value, rep *Report) (Result, error) {
 			v.SetString(string(w.buf))
 		}
 	}
-	rep.addScrubbed(&w.counts)
+	w.checkCodes()
+	w.rep.addScrubbed(&w.counts)
 	if w.counts.Total() > 0 {
 		w.removed = true
 	}
@@ -129,29 +168,72 @@ func (e *Engine) FHIR(root *fhir.Value, rep *Report) (Result, error) {
 	for _, r := range resources {
 		w.label(r)
 	}
+	local.Messages++
 	if rep != nil {
-		rep.Messages++
+		rep.Merge(local)
 	}
 	return res, nil
 }
 
-// collectResources lists root and every bundled and contained resource.
-func collectResources(r *fhir.Value, out *[]*fhir.Value) {
+// fhirWorkPool keeps fhirWork values (their slices and the Known set's
+// storage) between calls.
+var fhirWorkPool = sync.Pool{New: func() any { return new(fhirWork) }}
+
+func getFHIRWork(e *Engine) *fhirWork {
+	w := fhirWorkPool.Get().(*fhirWork)
+	w.e = e
+	w.rep = &w.local
+	return w
+}
+
+// putFHIRWork resets w, dropping every pointer into the caller's tree, and
+// returns it to the pool.
+func putFHIRWork(w *fhirWork) {
+	w.known.Reset()
+	clear(w.scrub)
+	clear(w.codes)
+	clear(w.found)
+	clear(w.resources)
+	*w = fhirWork{
+		known: w.known, scrub: w.scrub[:0], codes: w.codes[:0], found: w.found[:0],
+		resources: w.resources[:0], container: w.container[:0], buf: w.buf[:0],
+	}
+	fhirWorkPool.Put(w)
+}
+
+// collect lists root and every bundled and contained resource into
+// w.resources (with the index of a contained resource's container), and
+// indexes Bundle fullUrls and contained ids.
+func (w *fhirWork) collect(r *fhir.Value, container int) {
 	if r == nil || r.Kind() != fhir.Object {
 		return
 	}
-	*out = append(*out, r)
-	fhir.BundleEntries(r, func(_ int, _ string, res *fhir.Value) bool {
-		collectResources(res, out)
+	self := len(w.resources)
+	w.resources = append(w.resources, r)
+	w.container = append(w.container, container)
+	fhir.BundleEntries(r, func(_ int, fullURL string, res *fhir.Value) bool {
+		if fullURL != "" && res != nil {
+			if w.byURL == nil {
+				w.byURL = map[string]*fhir.Value{}
+			}
+			w.byURL[fullURL] = res
+		}
+		w.collect(res, -1)
 		return true
 	})
 	fhir.Contained(r, func(_ int, res *fhir.Value) bool {
-		collectResources(res, out)
+		if id := res.Get("id"); id != nil && id.Kind() == fhir.String {
+			if w.byLocal == nil {
+				w.byLocal = map[string]*fhir.Value{}
+			}
+			w.byLocal[id.Str()] = res
+		}
+		w.collect(res, self)
 		return true
 	})
 	if p := r.Get("parameter"); p != nil && fhir.ResourceType(r) == "Parameters" {
 		for _, e := range p.Elems() {
-			collectResources(e.Get("resource"), out)
+			w.collect(e.Get("resource"), -1)
 		}
 	}
 }
@@ -212,325 +294,6 @@ func identifierRemoved(id *fhir.Value) (text.Category, bool) {
 	return 0, false
 }
 
-// noScrubParents are datatypes whose string children are codes or handled by
-// their own rule, not free text.
-var noScrubParents = map[string]bool{
-	"Coding": true, "Quantity": true, "Identifier": true, "Reference": true, "Address": true,
-	"ContactPoint": true, "HumanName": true, "Meta": true, "Age": true, "Duration": true,
-	"Distance": true, "Count": true, "SimpleQuantity": true, "MoneyQuantity": true,
-}
-
-func (w *fhirWork) visit(el *fhir.Elem) fhir.Action {
-	v := el.Value
-	e := w.e
-	// resource ids
-	if el.Key == "id" && fhir.IsResourceType(el.ParentType) && v.Kind() == fhir.String {
-		v.SetString(w.mapID(v.Str()))
-		w.pseuded = true
-		w.rep.Add(text.OtherID, Pseudonymized, 1)
-		return fhir.Continue
-	}
-	if el.Key == "fullUrl" && v.Kind() == fhir.String {
-		if nv, ok := w.mapReference(v.Str()); ok {
-			v.SetString(nv)
-		} else {
-			return fhir.Remove
-		}
-		return fhir.Continue
-	}
-	switch el.Type {
-	case "HumanName":
-		w.addNames(v)
-		w.rep.Add(text.Name, Removed, 1)
-		w.removed = true
-		return fhir.Remove
-	case "Address":
-		w.address(v)
-		return fhir.Continue
-	case "ContactPoint":
-		if val := v.Get("value"); val != nil {
-			cat := text.Phone
-			switch sys := v.Get("system"); {
-			case sys == nil:
-			case sys.Str() == "email":
-				cat = text.Email
-			case sys.Str() == "fax":
-				cat = text.Fax
-			case sys.Str() == "url":
-				cat = text.URL
-			}
-			w.known.Add(cat, val.Str())
-			v.Delete("value")
-			v.Delete("_value")
-			w.rep.Add(cat, Removed, 1)
-			w.removed = true
-		}
-		return fhir.Continue
-	case "Identifier":
-		val := v.Get("value")
-		if val == nil {
-			return fhir.Continue
-		}
-		id := strings.TrimSpace(val.Str())
-		if id != "" {
-			w.known.Add(text.MRN, id)
-		}
-		if c, rm := identifierRemoved(v); rm {
-			w.rep.Add(c, Removed, 1)
-			w.removed = true
-			return fhir.Remove
-		}
-		if id != "" {
-			val.SetString(e.pseudo.IDIn(w.auths.of(v), id))
-			v.Delete("_value")
-			w.rep.Add(text.MRN, Pseudonymized, 1)
-			w.pseuded = true
-		}
-		return fhir.Continue
-	case "Reference":
-		if d := v.Get("display"); d != nil {
-			w.known.Add(text.Name, d.Str())
-			v.Delete("display")
-			v.Delete("_display")
-			w.rep.Add(text.Name, Removed, 1)
-			w.removed = true
-		}
-		if r := v.Get("reference"); r != nil && r.Kind() == fhir.String {
-			if nv, ok := w.mapReference(r.Str()); ok {
-				r.SetString(nv)
-			} else {
-				v.Delete("reference")
-				w.rep.Add(text.OtherID, Removed, 1)
-			}
-		}
-		return fhir.Continue
-	case "Narrative":
-		w.rep.Add(text.Name, Removed, 1)
-		w.removed = true
-		return fhir.Remove
-	case "Attachment":
-		for _, k := range []string{"url", "data", "hash", "_url", "_data"} {
-			if v.Delete(k) {
-				w.rep.Add(text.Photo, Removed, 1)
-				w.removed = true
-			}
-		}
-		return fhir.Continue
-	case "Annotation":
-		if a := v.Get("authorString"); a != nil {
-			w.known.Add(text.Name, a.Str())
-			v.Delete("authorString")
-			w.rep.Add(text.Name, Removed, 1)
-		}
-		return fhir.Continue
-	case "Extension":
-		if u := v.Get("url"); u != nil && strings.Contains(u.Str(), "://") && !e.allowExt[u.Str()] {
-			w.rep.drop("extension")
-			w.removed = true
-			return fhir.Remove
-		}
-		return fhir.Continue
-	case "Age":
-		if val := v.Get("value"); val != nil && val.Kind() == fhir.Number {
-			if n, err := strconv.ParseFloat(val.Raw(), 64); err == nil && n >= 90 {
-				val.SetRawNumber("90")
-				v.Set("comparator", fhir.NewString(">="))
-				w.rep.Add(text.Age, Generalized, 1)
-				w.abstr = true
-			}
-		}
-		return fhir.Continue
-	case "date", "dateTime", "instant":
-		if v.Kind() == fhir.String {
-			w.date(v)
-		}
-		return fhir.Continue
-	case "base64Binary":
-		w.rep.Add(text.Photo, Removed, 1)
-		w.removed = true
-		return fhir.Remove
-	case "xhtml":
-		w.removed = true
-		return fhir.Remove
-	}
-	// resource-specific identifiers of things
-	switch {
-	case el.Key == "photo" && (el.ParentType == "Patient" || el.ParentType == "Practitioner" || el.ParentType == "Person" || el.ParentType == "RelatedPerson"):
-		w.rep.Add(text.Photo, Removed, 1)
-		w.removed = true
-		return fhir.Remove
-	case el.Key == "serialNumber" || el.Key == "lotNumber" ||
-		el.ParentType == "Device" && (el.Key == "udiCarrier" || el.Key == "distinctIdentifier"):
-		if v.Kind() == fhir.String {
-			w.known.Add(text.Device, v.Str())
-		}
-		w.rep.Add(text.Device, Removed, 1)
-		w.removed = true
-		return fhir.Remove
-	case el.ParentType == "Coverage" && (el.Key == "subscriberId" || el.Key == "dependent"):
-		if v.Kind() == fhir.String {
-			w.known.Add(text.HealthPlan, v.Str())
-		}
-		w.rep.Add(text.HealthPlan, Removed, 1)
-		w.removed = true
-		return fhir.Remove
-	}
-	// free text: strings and markdown that no rule above handled, and
-	// strings of unknown elements
-	if v.Kind() == fhir.String && !noScrubParents[el.ParentType] && el.PrimitiveType == "" {
-		switch el.Type {
-		case "string", "markdown", "":
-			if el.Key != "resourceType" && el.Key != "url" {
-				w.scrub = append(w.scrub, v)
-			}
-		}
-	}
-	return fhir.Continue
-}
-
-func (w *fhirWork) addNames(v *fhir.Value) {
-	add := func(x *fhir.Value) {
-		if x == nil {
-			return
-		}
-		if x.Kind() == fhir.String {
-			if s := strings.TrimSpace(x.Str()); len(s) >= 2 {
-				w.known.Add(text.Name, s)
-			}
-			return
-		}
-		for _, e := range x.Elems() {
-			if e.Kind() == fhir.String {
-				if s := strings.TrimSpace(e.Str()); len(s) >= 2 {
-					w.known.Add(text.Name, s)
-				}
-			}
-		}
-	}
-	add(v.Get("family"))
-	add(v.Get("given"))
-	add(v.Get("text"))
-}
-
-// address keeps state, country, use, type and period, and the ZIP3 of postalCode.
-func (w *fhirWork) address(v *fhir.Value) {
-	for _, k := range []string{"line", "city", "district", "text"} {
-		x := v.Get(k)
-		if x == nil {
-			continue
-		}
-		if x.Kind() == fhir.String {
-			w.known.Add(text.Address, x.Str())
-		} else {
-			for _, e := range x.Elems() {
-				if e.Kind() == fhir.String {
-					w.known.Add(text.Address, e.Str())
-				}
-			}
-		}
-		v.Delete(k)
-		v.Delete("_" + k)
-		w.rep.Add(text.Address, Removed, 1)
-		w.removed = true
-	}
-	for _, k := range []string{"state", "country"} {
-		if x := v.Get(k); x != nil && strings.ContainsAny(x.Str(), "0123456789") {
-			v.Delete(k) // digits: a misplaced ZIP or street number
-			w.removed = true
-		}
-	}
-	if pc := v.Get("postalCode"); pc != nil {
-		w.known.Add(text.ZIP, pc.Str())
-		v.Delete("_postalCode")
-		if z, ok := w.e.zip3(pc.Str()); ok {
-			pc.SetString(z)
-			w.rep.Add(text.ZIP, Generalized, 1)
-			w.abstr = true
-		} else {
-			v.Delete("postalCode")
-			w.rep.Add(text.ZIP, Removed, 1)
-			w.removed = true
-		}
-	}
-}
-
-func (w *fhirWork) date(v *fhir.Value) {
-	s := v.Str()
-	d, ok := parseFHIRDate(s)
-	if !ok {
-		w.rep.Add(text.Date, Removed, 1)
-		v.SetString("")
-		return
-	}
-	if d.prec >= 8 {
-		w.known.Add(text.Date, s[:10])
-	}
-	if w.e.cfg.Profile == Shift {
-		v.SetString(shiftFHIR(d, w.shift))
-		w.rep.Add(text.Date, Shifted, 1)
-		return
-	}
-	if len(s) > 4 {
-		v.SetString(strconv.Itoa(d.year))
-		w.rep.Add(text.Date, Generalized, 1)
-		w.abstr = true
-	}
-}
-
-// mapID maps a resource id to a keyed pseudonymous id in UUID form, valid as a
-// FHIR id and inside urn:uuid references.
-func (w *fhirWork) mapID(id string) string {
-	m := hmac.New(sha256.New, w.e.shiftKey[:0:0])
-	_ = m
-	p := w.e.pseudo.Pseudonym("res", id)
-	sum := sha256.Sum256([]byte(p)) // expand the keyed pseudonym to 128 bits of UUID
-	h := hex.EncodeToString(sum[:16])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
-
-// refID returns the id part of a reference ("Patient/123" → "123").
-func refID(ref string) string {
-	ref = strings.TrimPrefix(ref, "urn:uuid:")
-	if i := strings.Index(ref, "/_history/"); i >= 0 {
-		ref = ref[:i]
-	}
-	if i := strings.LastIndexByte(ref, '/'); i >= 0 {
-		return ref[i+1:]
-	}
-	return strings.TrimPrefix(ref, "#")
-}
-
-// mapReference rewrites a reference or fullUrl so it points to the mapped id:
-// "Type/id", absolute URLs ending in "Type/id", "urn:uuid:id" and "#id". Other
-// forms (queries, urn:oid of a person) are not kept.
-func (w *fhirWork) mapReference(ref string) (string, bool) {
-	if ref == "" {
-		return ref, true
-	}
-	hist := ""
-	if i := strings.Index(ref, "/_history/"); i >= 0 {
-		ref, hist = ref[:i], ref[i:]
-	}
-	switch {
-	case strings.HasPrefix(ref, "urn:uuid:"):
-		return "urn:uuid:" + w.mapID(ref[len("urn:uuid:"):]) + hist, true
-	case strings.HasPrefix(ref, "#"):
-		return "#" + w.mapID(ref[1:]) + hist, true
-	case strings.ContainsAny(ref, "?="):
-		return "", false
-	}
-	i := strings.LastIndexByte(ref, '/')
-	if i <= 0 {
-		return "", false
-	}
-	j := strings.LastIndexByte(ref[:i], '/')
-	typ := ref[j+1 : i]
-	if !fhir.IsResourceType(typ) {
-		return "", false
-	}
-	return ref[:i+1] + w.mapID(ref[i+1:]) + hist, true
-}
-
 // label adds meta.security provenance codes and the profile tag to a resource.
 func (w *fhirWork) label(r *fhir.Value) {
 	meta := r.Get("meta")
@@ -573,6 +336,13 @@ func (w *fhirWork) label(r *fhir.Value) {
 	}
 	t.Set("display", fhir.NewString(disp))
 	tags.Append(t)
+	if w.generic[r] {
+		g := fhir.NewObject()
+		g.Set("system", fhir.NewString(ProfileTagSystem))
+		g.Set("code", fhir.NewString(UnknownGenericTag))
+		g.Set("display", fhir.NewString("resource type unknown to FHIR R4: de-identified generically"))
+		tags.Append(g)
+	}
 }
 
 // prune deletes objects and arrays left empty by removals (FHIR forbids

@@ -227,6 +227,13 @@ var msJustified = []struct{ suffix, why string }{
 	{".description", "a string of free text, scrubbed"},
 	{"type.text", "CodeableConcept.text is scrubbed free text"},
 	{"note.text", "Annotation.text is scrubbed free text; the author is removed"},
+	// Microsoft removes every Reference.display; issue 16 asks for the
+	// display to follow the target type: names of persons are removed,
+	// other targets' displays are clinical or organisational text, scrubbed.
+	{"network.display", "Reference.display of an Organization target: scrubbed text (an organisation is not a patient identifier)"},
+	{"location.display", "Reference.display of a Location target (\"South Wing, second floor\"): scrubbed text"},
+	{"specimen.display", "Reference.display of a Specimen target (\"Serum specimen\"): scrubbed clinical text"},
+	{"supportingInfo.display", "Reference.display of an Observation target (\"Fasting status\"): scrubbed clinical text"},
 }
 
 func justified(path string) (string, bool) {

@@ -1,18 +1,16 @@
 package deid
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 )
 
-var updateDocs = flag.Bool("update", false, "rewrite docs/deid-hl7.md from the HL7v2 field table")
 
 var hl7DocPath = filepath.Join("..", "docs", "deid-hl7.md")
 
 // TestHL7DocTable: docs/deid-hl7.md is the field table, as generated (run
-// with -update after changing the table).
+// with -update-docs after changing the table).
 func TestHL7DocTable(t *testing.T) {
 	want := hl7TableMarkdown()
 	if *updateDocs {
@@ -23,10 +21,10 @@ func TestHL7DocTable(t *testing.T) {
 	}
 	got, err := os.ReadFile(hl7DocPath)
 	if err != nil {
-		t.Fatalf("%v (generate it: go test ./deid -run TestHL7DocTable -update)", err)
+		t.Fatalf("%v (generate it: go test ./deid -run TestHL7DocTable -update-docs)", err)
 	}
 	if string(got) != want {
-		t.Fatalf("%s is out of date with deid/hl7rules.go: go test ./deid -run TestHL7DocTable -update", hl7DocPath)
+		t.Fatalf("%s is out of date with deid/hl7rules.go: go test ./deid -run TestHL7DocTable -update-docs", hl7DocPath)
 	}
 }
 

@@ -310,7 +310,7 @@ func (w *hl7Work) ei(dst, v []byte, sep byte) []byte {
 		s := strings.TrimSpace(w.str(part))
 		switch {
 		case s == "":
-		case i == 0 || idLike(s):
+		case i == 0 || eiPartIDLike(s):
 			if id == "" {
 				id = s
 			}
@@ -328,10 +328,10 @@ func (w *hl7Work) ei(dst, v []byte, sep byte) []byte {
 	return dst
 }
 
-// idLike reports whether a namespace part of an EI reads as a record number
+// eiPartIDLike reports whether a namespace part of an EI reads as a record number
 // rather than a namespace: it has four digits in a row and is not an OID
 // (digits and at least two dots).
-func idLike(s string) bool {
+func eiPartIDLike(s string) bool {
 	run, maxRun, dots, other := 0, 0, 0, false
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {

@@ -214,7 +214,7 @@ func hl7TableMarkdown() string {
 	var b strings.Builder
 	b.WriteString(`# HL7v2 de-identification table
 
-Generated from the field table in ` + "`deid/hl7rules.go`" + ` by ` + "`go test ./deid -run TestHL7DocTable -update`" + `;
+Generated from the field table in ` + "`deid/hl7rules.go`" + ` by ` + "`go test ./deid -run TestHL7DocTable -update-docs`" + `;
 a test fails when this file and the table differ. Read it side by side with
 ` + "`../shared/docs/safe-harbor.md`" + ` (the letters A-R below are its identifiers). HL7 v2.5.1 numbering.
 
