@@ -1,5 +1,6 @@
 package text
 
+// street parses "123 Main St[.] [NW] [, Apt 4]" starting at the number src[i:d].
 func (sc *scanner) street(i, d int) int {
 	src := sc.src
 	if sc.at(d) != ' ' {
@@ -13,7 +14,11 @@ func (sc *scanner) street(i, d int) int {
 			break
 		}
 		tok := src[k:w]
-		info, _ := lookup(tok)
+		info, in := lookup(tok)
+		// a function word ends the street name: "3 WAY FOLEY IN PLACE"
+		if in && info.flags&(fSuffix|fUnit) == 0 && !(len(tok) == 1 && words == 0) {
+			break
+		}
 		ord := isDig[tok[0]] && len(tok) >= 3 && isAlpha[tok[len(tok)-1]]
 		if !(isUpper(tok[0]) && allAlpha(tok)) && !ord {
 			break
@@ -88,14 +93,15 @@ func hasDigit(b []byte) bool {
 	return false
 }
 
-// idSpan takes an identifier after an id cue: alphanumeric tokens joined by
-// '-' or '/', at least 4 bytes with at least 2 digits, not a decimal number.
+// capComma looks at up to three capitalized name-like words starting with
+// the token src[i:j] and ending at a comma; it detects a city before
+// ", ST 12345" (Address) and a signature name before ", MD" (Name).
 func (sc *scanner) capComma(i, j int) (int, Category) {
 	k, w := i, j
 	for n := 0; n < 3; n++ {
 		if n > 0 {
 			w = sc.tokEnd(k)
-			if !sc.nameTok(k, w, false) {
+			if !sc.nameOK(k, w, nmCont, sc.dictFlags(k, w, hashTok(sc.src[k:w]))) || !isUpper(sc.src[k]) {
 				return -1, 0
 			}
 		}
@@ -150,5 +156,3 @@ func (sc *scanner) poBox(i, j int) int {
 	}
 	return -1
 }
-
-// email parses local@domain.tld starting at i.

@@ -25,9 +25,15 @@ func (sc *scanner) numeric(i, j int) int {
 			}
 		}
 	}
+	sc.prevEnd = -1
 	d := sc.digEnd(i)
 	nd := d - i
 	pure := d == j
+	if !pure && nd <= 2 {
+		if e := sc.compactDate(i, d, j); e > 0 && sc.rep(i, e, Date, false) {
+			return e
+		}
+	}
 	if pure && nd <= 3 && sc.at(d) == '.' {
 		if e := sc.ipv4(i); e > 0 && sc.rep(i, e, IP, false) {
 			return e
@@ -49,6 +55,11 @@ func (sc *scanner) numeric(i, j int) int {
 		}
 	}
 	if pure {
+		if sc.cue == cuePager && nd >= 4 && nd <= 6 && !(sc.at(d) == '.' && isDig[sc.at(d+1)]) {
+			if sc.rep(i, d, Phone, false) {
+				return d
+			}
+		}
 		if sc.cue == cueZip && nd == 5 {
 			e := d
 			if sc.at(d) == '-' && sc.digEnd(d+1)-(d+1) == 4 {
@@ -71,10 +82,16 @@ func (sc *scanner) numeric(i, j int) int {
 					return d
 				}
 			}
+			if v < 120 && ((pure && sc.ageLine(i, d)) || (j-d == 1 && (src[d]|0x20 == 'm' || src[d]|0x20 == 'f') && sc.lineStart(i))) {
+				if sc.rep(i, d, Age, true) {
+					return d
+				}
+			}
 		}
 	}
 	if pure && nd <= 6 {
 		if e := sc.street(i, d); e > 0 && sc.rep(i, e, Address, false) {
+			sc.addrLines = 2
 			return e
 		}
 	}
@@ -209,15 +226,47 @@ func (sc *scanner) ssnLoose(i int) int {
 	return -1
 }
 
+// phoneSep returns the end of a phone group separator at k: one of
+// "-", ".", "/", " " optionally followed by a space ("312- 555- 0199"), or
+// "" (k itself, kind 0). kind is the separator byte.
+func (sc *scanner) phoneSep(k int) (int, byte) {
+	c := sc.at(k)
+	switch c {
+	case '-', '.', '/':
+		if sc.at(k+1) == ' ' {
+			return k + 2, c
+		}
+		return k + 1, c
+	case ' ':
+		if c2 := sc.at(k + 1); c2 == '-' || c2 == '.' {
+			if sc.at(k+2) == ' ' {
+				return k + 3, c2
+			}
+			return k + 2, c2
+		}
+		return k + 1, ' '
+	}
+	return k, 0
+}
+
 // phoneCore parses a NANP number at i: (ddd) ddd-dddd, ddd-ddd-dddd,
-// ddd.ddd.dddd, ddd ddd dddd, dddddddddd, ddd-dddd, with an optional
-// extension. strong reports a punctuated 10-digit form.
+// ddd.ddd.dddd, ddd/ddd-dddd, ddd- ddd- dddd, ddd ddd dddd, dddddddddd,
+// (ddd ddd dddd), ddd-dddd, with an optional extension. strong reports a
+// punctuated 10-digit form.
 func (sc *scanner) phoneCore(i int) (end int, strong bool) {
 	src := sc.src
 	k := i
 	if sc.at(k) == '(' {
-		if sc.digEnd(k+1) != k+4 || sc.at(k+4) != ')' {
+		if sc.digEnd(k+1) != k+4 {
 			return -1, false
+		}
+		if sc.at(k+4) != ')' {
+			// "(312 555 0199)", "(312-555-0199)"
+			e, _ := sc.phoneCore(k + 1)
+			if e < 0 || sc.at(e) != ')' || sc.digEnd(k+1)-(k+1) != 3 || e-(k+1) < 12 {
+				return -1, false
+			}
+			return e + 1, true
 		}
 		k += 5
 		if c := sc.at(k); c == ' ' || c == '-' {
@@ -227,8 +276,12 @@ func (sc *scanner) phoneCore(i int) (end int, strong bool) {
 		switch {
 		case d-k == 7:
 			end = d
-		case d-k == 3 && (sc.at(d) == '-' || sc.at(d) == '.' || sc.at(d) == ' ') && sc.digEnd(d+1) == d+5:
-			end = d + 5
+		case d-k == 3:
+			p, sep := sc.phoneSep(d)
+			if sep == 0 || sep == '/' || sc.digEnd(p) != p+4 {
+				return -1, false
+			}
+			end = p + 4
 		default:
 			return -1, false
 		}
@@ -239,22 +292,22 @@ func (sc *scanner) phoneCore(i int) (end int, strong bool) {
 		case 10:
 			end = d
 		case 3:
-			s1 := sc.at(d)
-			if s1 != '-' && s1 != '.' && s1 != ' ' {
+			p, s1 := sc.phoneSep(d)
+			if s1 == 0 {
 				return -1, false
 			}
-			d2 := sc.digEnd(d + 1)
-			switch d2 - (d + 1) {
+			d2 := sc.digEnd(p)
+			switch d2 - p {
 			case 3:
-				s2 := sc.at(d2)
-				if (s2 == '-' || s2 == '.' || s2 == ' ') && sc.digEnd(d2+1) == d2+5 {
-					end = d2 + 5
-					strong = !(s1 == ' ' && s2 == ' ')
+				q, s2 := sc.phoneSep(d2)
+				if s2 != 0 && s2 != '/' && sc.digEnd(q) == q+4 {
+					end = q + 4
+					strong = !(s1 == ' ' && s2 == ' ') && !(s1 == '/' && s2 == '/') && (s1 == s2 || s1 == '/' || s1 == ' ')
 				} else {
 					return -1, false
 				}
 			case 4:
-				if s1 != '-' {
+				if s1 != '-' || p != d+1 {
 					return -1, false
 				}
 				end = d2
@@ -344,133 +397,6 @@ func (sc *scanner) plusPhone(i int) int {
 	return best
 }
 
-// numDate parses a numeric date starting at the digit run src[i:d].
-func (sc *scanner) numDate(i, d int) int {
-	src := sc.src
-	nd := d - i
-	switch nd {
-	case 8, 10, 12, 14:
-		v, _ := sc.num(i, 8)
-		y, m, dd := v/10000, v/100%100, v%100
-		if validYMD(y, m, dd) {
-			if nd == 8 {
-				return d
-			}
-			h, _ := sc.num(i+8, 2)
-			mi := 0
-			if nd >= 12 {
-				mi, _ = sc.num(i+10, 2)
-			}
-			if h > 23 || mi > 59 {
-				return -1
-			}
-			e := d
-			if sc.at(e) == '.' && isDig[sc.at(e+1)] {
-				e = sc.digEnd(e + 1)
-			}
-			if c := sc.at(e); (c == '+' || c == '-') && sc.digEnd(e+1) == e+5 {
-				e += 5
-			}
-			return e
-		}
-		if nd == 8 {
-			a, b := v/1000000, v/10000%100
-			yy := v % 10000
-			if validYMD(yy, a, b) && (sc.dateCue > 0 || (sc.known != nil && sc.known.hasDate(yy, a, b))) {
-				return d
-			}
-			if validYMD(yy, b, a) && (sc.dateCue > 0 || (sc.known != nil && sc.known.hasDate(yy, b, a))) {
-				return d
-			}
-		}
-		return -1
-	case 4:
-		// YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYY-MM
-		s := sc.at(d)
-		if s != '-' && s != '/' && s != '.' {
-			return -1
-		}
-		y, _ := sc.num(i, 4)
-		m, e := sc.num(d+1, 2)
-		if e-(d+1) < 1 || isDig[sc.at(e)] {
-			return -1
-		}
-		if sc.at(e) == s && isDig[sc.at(e+1)] {
-			day, e2 := sc.num(e+1, 2)
-			if !validYMD(y, m, day) || isDig[sc.at(e2)] {
-				return -1
-			}
-			return sc.isoTime(e2)
-		}
-		if s != '.' && e-(d+1) == 2 && validYMD(y, m, 1) && !isTok[sc.at(e)] && !(sc.at(e) == s && isDig[sc.at(e+1)]) {
-			return e // year-month
-		}
-		return -1
-	case 1, 2:
-		s := sc.at(d)
-		if s != '-' && s != '/' && s != '.' {
-			return -1
-		}
-		a, _ := sc.num(i, 2)
-		run := sc.digEnd(d+1) - (d + 1)
-		if run < 1 || run > 2 {
-			b, e := sc.num(d+1, 4)
-			if s != '.' && run == 4 && a >= 1 && a <= 12 && validYMD(b, a, 1) && !isTok[sc.at(e)] &&
-				!(sc.at(e) == s && isDig[sc.at(e+1)]) {
-				return e // MM/YYYY
-			}
-			return -1
-		}
-		b, e := sc.num(d+1, 2)
-		if sc.at(e) == s && isDig[sc.at(e+1)] {
-			yl := sc.digEnd(e+1) - (e + 1)
-			y, e2 := sc.num(e+1, 4)
-			if (yl != 2 && yl != 4) || (s == '.' && yl != 4) {
-				return -1
-			}
-			if yl == 2 {
-				y += 1900
-				if y < 1950 {
-					y += 100
-				}
-			}
-			if validYMD(y, a, b) || validYMD(y, b, a) || (yl == 2 && (validYMD(y+100, a, b) || validYMD(y-100, a, b))) {
-				if c := sc.at(e2); (c == s || c == '.') && isDig[sc.at(e2+1)] {
-					return -1
-				}
-				return e2
-			}
-			return -1
-		}
-		// month/day without year: only after a date cue, '/' or '-'
-		if sc.dateCue > 0 && s != '.' && validYMD(2000, a, b) && !isTok[sc.at(e)] && !((sc.at(e) == '/' || sc.at(e) == '-' || sc.at(e) == '.') && isDig[sc.at(e+1)]) {
-			return e
-		}
-	}
-	_ = src
-	return -1
-}
-
-// isoTime extends a date ending at e over "Thh:mm[:ss[.f]][Z|±hh:mm]".
-func (sc *scanner) isoTime(e int) int {
-	if c := sc.at(e); (c == 'T' || c == 't') && sc.digEnd(e+1) == e+3 && sc.at(e+3) == ':' && sc.digEnd(e+4) == e+6 {
-		k := e + 6
-		if sc.at(k) == ':' && sc.digEnd(k+1) == k+3 {
-			k += 3
-			if sc.at(k) == '.' && isDig[sc.at(k+1)] {
-				k = sc.digEnd(k + 1)
-			}
-		}
-		if c := sc.at(k); c == 'Z' || c == 'z' {
-			k++
-		} else if (c == '+' || c == '-') && sc.digEnd(k+1) == k+3 && sc.at(k+3) == ':' && sc.digEnd(k+4) == k+6 {
-			k += 6
-		}
-		return k
-	}
-	return e
-}
-
 // ageUnit reports whether an age unit follows the number ending at d:
 // "yo", "y.o.", "y/o", "year old", "years old", "-year-old", "yrs old", "years of age".
 func (sc *scanner) ageUnit(d int) bool {
@@ -500,7 +426,8 @@ func (sc *scanner) ageUnit(d int) bool {
 	return false
 }
 
-// street parses "123 Main St[.] [NW] [, Apt 4]" starting at the number src[i:d].
+// idSpan takes an identifier after an id cue: alphanumeric tokens joined by
+// '-' or '/', at least 4 bytes with at least 2 digits, not a decimal number.
 func (sc *scanner) idSpan(i int) int {
 	e := sc.tokEnd(i)
 	for (sc.at(e) == '-' || sc.at(e) == '/') && isTok[sc.at(e+1)] {
@@ -521,114 +448,7 @@ func (sc *scanner) idSpan(i int) int {
 	return e
 }
 
-// dayMonth parses day-first dates: "4 March 2021", "4th of March", "04-Mar-2021".
-func (sc *scanner) dayMonth(i, d, j int) int {
-	day, _ := sc.num(i, 2)
-	if day < 1 || day > 31 {
-		return -1
-	}
-	if j > d {
-		if !isOrdinal(sc.src[d:j]) {
-			return -1
-		}
-	}
-	k := j
-	sep := sc.at(k)
-	if sep != ' ' && sep != '-' && sep != '/' {
-		return -1
-	}
-	k++
-	w := sc.tokEnd(k)
-	if sep == ' ' && w-k == 2 && (sc.src[k]|0x20) == 'o' && (sc.src[k+1]|0x20) == 'f' && sc.at(w) == ' ' {
-		k = w + 1
-		w = sc.tokEnd(k)
-	}
-	if !sc.isMonth(k, w) {
-		return -1
-	}
-	e := w
-	if sc.at(e) == '.' && sep == ' ' {
-		e++
-	}
-	if c := sc.at(e); (c == sep || c == ' ' || c == ',') && isDig[sc.at(e+1)] || (c == ',' && sc.at(e+1) == ' ' && isDig[sc.at(e+2)]) {
-		p := e + 1
-		if sc.at(p) == ' ' {
-			p++
-		}
-		if y, ye := sc.num(p, 4); ye-p == 4 && y >= 1800 && y <= 2199 && !isTok[sc.at(ye)] {
-			return ye
-		}
-	}
-	return w
-}
-
-// isMonth reports whether src[k:w] names a month ("May", "Mar" and "March"
-// must be capitalized to be taken as a month).
-func (sc *scanner) isMonth(k, w int) bool {
-	if w <= k {
-		return false
-	}
-	info, ok := lookup(sc.src[k:w])
-	if !ok || info.month == 0 {
-		return false
-	}
-	if (info.month == 5 || info.month == 3) && !isUpper(sc.src[k]) {
-		return false
-	}
-	return true
-}
-
-// monthFirst parses "March 4, 2021", "Mar 4", "Jan 1 1978", "March 2021",
-// "Mar-04-2021" at the month word src[i:j].
-func (sc *scanner) monthFirst(i, j int) int {
-	if !sc.isMonth(i, j) {
-		return -1
-	}
-	k := j
-	if sc.at(k) == '.' {
-		k++
-	}
-	sep := sc.at(k)
-	if sep == ',' && sc.at(k+1) == ' ' {
-		k++
-		sep = ' '
-	}
-	if sep != ' ' && sep != '-' && sep != '/' {
-		return -1
-	}
-	k++
-	v, d := sc.num(k, 4)
-	nd := d - k
-	if nd == 4 && v >= 1800 && v <= 2199 && !isTok[sc.at(d)] {
-		return d // month year
-	}
-	if nd < 1 || nd > 2 || v < 1 || v > 31 {
-		return -1
-	}
-	e := d
-	if w := sc.tokEnd(d); w > d {
-		if !isOrdinal(sc.src[d:w]) {
-			return -1
-		}
-		e = w
-	}
-	// optional year
-	p := e
-	if sc.at(p) == ',' {
-		p++
-	}
-	if c := sc.at(p); c == ' ' || (c == sep && sep != ' ') {
-		p++
-		if y, ye := sc.num(p, 4); ye-p == 4 && y >= 1800 && y <= 2199 && !isTok[sc.at(ye)] {
-			return ye
-		}
-	}
-	if c := sc.at(e); (c == '/' || c == '-' || c == '.' || c == ':') && isDig[sc.at(e+1)] {
-		return -1
-	}
-	return e
-}
-
+// email parses local@domain.tld starting at i.
 func (sc *scanner) email(i int) int {
 	src := sc.src
 	k := i

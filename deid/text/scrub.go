@@ -19,11 +19,12 @@ type Options struct {
 type Scrubber struct {
 	longDigits int
 	scrubNPI   bool
+	lex        *lexicon
 }
 
 // New returns a Scrubber configured by opts.
 func New(opts Options) *Scrubber {
-	s := &Scrubber{longDigits: opts.LongNumberDigits, scrubNPI: opts.ScrubNPI}
+	s := &Scrubber{longDigits: opts.LongNumberDigits, scrubNPI: opts.ScrubNPI, lex: loadLexicon()}
 	if s.longDigits == 0 {
 		s.longDigits = 7
 	}
@@ -112,6 +113,10 @@ type scanner struct {
 
 	prevStart, prevEnd int    // the previous word token not replaced (prevEnd -1: none)
 	prevFlags          uint64 // its dictionary flags
+
+	list      bool // a name list after a plural kinship word may go on
+	idHdr     bool // the id cue is the section header "ID:"
+	addrLines int8 // lines after a street line that may continue the address
 }
 
 var isTok, isDig, isAlpha, isHexT [256]bool
@@ -182,6 +187,7 @@ func (sc *scanner) rep(i, e int, cat Category, mid bool) bool {
 func (sc *scanner) reset() {
 	sc.cue, sc.ttl, sc.fax, sc.dateCue, sc.codeCue = cueNone, 0, 0, 0, 0
 	sc.prevEnd = -1
+	sc.list, sc.idHdr = false, false
 }
 
 // step ages the cue context by one token.
@@ -205,6 +211,7 @@ func (sc *scanner) step() {
 
 func (sc *scanner) setCue(c cueKind, cat Category, ttl int8) {
 	sc.cue, sc.cueCat, sc.ttl = c, cat, ttl
+	sc.idHdr = false
 }
 
 func (sc *scanner) phoneCat() Category {
@@ -264,6 +271,18 @@ func (sc *scanner) run() {
 			if sc.at(i+1) == ':' {
 				if e := sc.ipv6(i); e > 0 && sc.rep(i, e, IP, false) {
 					i = e
+					continue
+				}
+			}
+		case '\n':
+			if sc.addrLines > 0 {
+				sc.addrLines--
+			}
+		case '\'':
+			// an apostrophe year: "CABG '98"
+			if (i == 0 || !isTok[src[i-1]]) && sc.digEnd(i+1) == i+3 && !isTok[sc.at(i+3)] && sc.at(i+3) != '\'' {
+				if sc.rep(i, i+3, Date, false) {
+					i += 3
 					continue
 				}
 			}
