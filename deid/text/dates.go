@@ -94,6 +94,9 @@ func (sc *scanner) numDate(i, d int) int {
 				if c := sc.at(e2); (c == s || c == '.') && isDig[sc.at(e2+1)] {
 					return -1
 				}
+				if yl == 2 && (sc.at(e2) == '%' || sc.ratioBefore(i)) {
+					return -1 // PS 12/5/40%
+				}
 				return e2
 			}
 			return -1

@@ -84,11 +84,11 @@ func (l *lexicon) loadFile(path string, flag uint64) {
 		line, err := r.ReadSlice('\n')
 		line = bytes.TrimRight(line, "\n")
 		if len(line) > 0 {
-			l.add(hashTok(line), flag)
+			l.add(hashLine(line), flag)
 			if flag == dPlace {
 				for i, c := range line {
 					if c == ' ' {
-						l.add(hashTok(line[:i]), dPlacePre)
+						l.add(hashLine(line[:i]), dPlacePre)
 					}
 				}
 			}
@@ -97,6 +97,19 @@ func (l *lexicon) loadFile(path string, flag uint64) {
 			break
 		}
 	}
+}
+
+// hashLine is hashTok without its tables, which package-level variables
+// initialized before init (a Scrubber built in a var) could not yet use.
+func hashLine(b []byte) uint64 {
+	h := uint64(fnvOffset)
+	for _, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		h = (h ^ uint64(c)) * fnvPrime
+	}
+	return h
 }
 
 const hashMask = ^uint64(0xff)

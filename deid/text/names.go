@@ -10,7 +10,7 @@ func (sc *scanner) word(i, j int, h uint64) int {
 	df := sc.dictFlags(i, j, h)
 	// A capitalized word right after a name ("[NAME] Haddad" when only the
 	// given name was known) continues it.
-	if sc.nameEnd >= 0 && i == sc.nameEnd+1 && src[sc.nameEnd] == ' ' && !inTable && sc.nameOK(i, j, nmCont, df) {
+	if sc.nameEnd >= 0 && i == sc.nameEnd+1 && src[sc.nameEnd] == ' ' && capital && !inTable && sc.nameOK(i, j, nmCont, df) {
 		if e := sc.nameSpan(i, nmCont); e > 0 && sc.rep(i, e, Name, false) {
 			return e
 		}
@@ -221,10 +221,7 @@ func (sc *scanner) nameOK(k, w int, m nameMode, df uint64) bool {
 		}
 		return name && !allow
 	case nmCont:
-		if up {
-			return name || !allow
-		}
-		return name
+		return up || name
 	}
 	return false
 }

@@ -67,7 +67,7 @@ func (sc *scanner) place(i, j int, info wordInfo, inTable bool, df uint64) (e, s
 	}
 	// St. Elsewhere, St Mary's
 	if j-i == 2 && (src[i+1] == 't' || src[i+1] == 'T') && sc.at(j) == '.' && sc.at(j+1) == ' ' && isUpper(sc.at(j+2)) {
-		if e := sc.capRun(j+2, false); e > 0 {
+		if e := sc.capRun(j+2, true); e > 0 {
 			return e, i
 		}
 	}

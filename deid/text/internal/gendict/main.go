@@ -35,7 +35,9 @@ func main() {
 	out := flag.String("out", "deid/text/dict", "output directory")
 	flag.Parse()
 
-	first := map[string]bool{}
+	// common: names frequent enough that an English word spelled the same
+	// is left out of the SCOWL part of the allowlist ("smith", "john")
+	first, common := map[string]bool{}, map[string]bool{}
 	eachLine(*ssa, func(l string) {
 		f := strings.Split(l, ",")
 		if len(f) < 3 {
@@ -43,12 +45,18 @@ func main() {
 		}
 		if n, err := strconv.Atoi(f[2]); err == nil && n >= *ssaMin {
 			add(first, f[0])
+			if n >= 2000 {
+				add(common, f[0])
+			}
 		}
 	})
 	last := map[string]bool{}
 	eachLine(*census, func(l string) {
-		if f := strings.Fields(l); len(f) >= 1 {
+		if f := strings.Fields(l); len(f) >= 2 {
 			add(last, f[0])
+			if p, err := strconv.ParseFloat(f[1], 64); err == nil && p >= 0.01 {
+				add(common, f[0])
+			}
 		}
 	})
 	place := map[string]bool{}
@@ -75,7 +83,7 @@ func main() {
 	})
 	// The allowlist: Philter's whitelist (English and medical vocabulary with
 	// names taken out), SCOWL's lowercase English words that are not also
-	// names or places, and the hand-kept list of words that are names too but
+	// common first names or surnames, and the hand-kept list of words that are names too but
 	// far more often plain words. Single tokens only.
 	allow := map[string]bool{}
 	if *philter != "" {
@@ -89,7 +97,7 @@ func main() {
 	}
 	eachLine(*scowl, func(l string) {
 		if l != "" && l == strings.ToLower(l) && !strings.Contains(l, "'") {
-			if n := norm(l); !first[n] && !last[n] && !place[n] {
+			if n := norm(l); !common[n] {
 				addTok(allow, l)
 			}
 		}
