@@ -27,6 +27,7 @@ const (
 	dPlace                // a whole US place or county name (US Census Gazetteer)
 	dPlacePre             // the first words of a multi-word place name
 	dAllow                // a safe word (English or clinical vocabulary)
+	dFacility             // a word ending a facility name (facilityList)
 
 	dName = dFirst | dLast
 )
@@ -63,6 +64,9 @@ func loadLexicon() *lexicon {
 		lex.mask = 1<<19 - 1
 		for _, f := range dictFiles {
 			lex.loadFile(f.path, f.flag)
+		}
+		for _, w := range facilityList {
+			lex.add(hashLine([]byte(w)), dFacility)
 		}
 		lex.load = time.Since(t0)
 	})

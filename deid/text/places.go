@@ -13,11 +13,15 @@ var facilityWords = map[string]bool{}
 // themselves ("transferred to ICU", "transfer to floor").
 var unitWords = map[string]bool{}
 
+// facilityList is facilityWords as a list; the lexicon also marks these
+// words (dFacility) so the scanner tests them without a map access.
+var facilityList = []string{"hospital", "hospitals", "clinic", "clinics", "infirmary", "hospice", "sanatorium",
+	"sanitarium", "institute", "healthcare", "center", "centre", "memorial", "manor", "pavilion",
+	"rehabilitation", "rehab", "medical", "health", "nursing", "home", "homes", "asylum", "practice",
+	"associates", "pharmacy", "snf", "va", "vamc", "facility", "hosp", "ctr", "med"}
+
 func init() {
-	for _, w := range []string{"hospital", "hospitals", "clinic", "clinics", "infirmary", "hospice", "sanatorium",
-		"sanitarium", "institute", "healthcare", "center", "centre", "memorial", "manor", "pavilion",
-		"rehabilitation", "rehab", "medical", "health", "nursing", "home", "homes", "asylum", "practice",
-		"associates", "pharmacy", "snf", "va", "vamc", "facility", "hosp", "ctr", "med"} {
+	for _, w := range facilityList {
 		facilityWords[w] = true
 	}
 	for _, w := range []string{"icu", "micu", "sicu", "ccu", "cvicu", "csru", "nicu", "picu", "tsicu", "ed",
@@ -72,10 +76,7 @@ func (sc *scanner) place(i, j int, info wordInfo, inTable bool, df uint64) (e, s
 		}
 	}
 	// "... Hospital": look back over the capitalized words of the name
-	if inTable && !facilityWords[lowerWord(src[i:j])] {
-		return -1, 0
-	}
-	if !facilityWords[lowerWord(src[i:j])] {
+	if df&dFacility == 0 {
 		return -1, 0
 	}
 	start, distinct := i, false
