@@ -82,6 +82,7 @@ var layerCases = map[string][]phiCase{
 		{"D5 1/2 NS at 75, slept 3 1/2 hours", nil, []string{"1/2 NS", "3 1/2"}},
 		{"motor 5/5, murmur 2/6, pain 8/10", nil, []string{"5/5", "2/6", "8/10"}},
 		{"BP 120/80 HR 72", nil, []string{"120/80"}},
+		{"volumes 150 120 1000 mL", nil, []string{"150 120 1000"}},
 	},
 	"phones": {
 		{"call 312- 555- 0199", []string{"312", "0199"}, nil},
@@ -91,6 +92,7 @@ var layerCases = map[string][]phiCase{
 		{"617-555-0100 ext. 12", []string{"0100", "12"}, nil},
 		{"pager #12345", []string{"12345"}, nil},
 		{"PG 54321 for questions", []string{"54321"}, nil},
+		{"Called brother at 617 555 0134, no answer", []string{"555 0134"}, []string{"no answer"}},
 	},
 	"ages": {
 		{"92 s/p hip fx", []string{"92"}, []string{"hip fx"}},

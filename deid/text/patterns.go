@@ -303,6 +303,10 @@ func (sc *scanner) phoneCore(i int) (end int, strong bool) {
 				if s2 != 0 && s2 != '/' && sc.digEnd(q) == q+4 {
 					end = q + 4
 					strong = !(s1 == ' ' && s2 == ' ') && !(s1 == '/' && s2 == '/') && (s1 == s2 || s1 == '/' || s1 == ' ')
+					if s1 == ' ' && s2 == ' ' {
+						// "617 555 0134": strong when area code and exchange follow the NANP rules
+						strong = src[k] >= '2' && src[p] >= '2' && !(k > 0 && isDig[sc.at(k-2)] && sc.at(k-1) == ' ')
+					}
 				} else {
 					return -1, false
 				}

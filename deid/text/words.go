@@ -84,7 +84,7 @@ func init() {
 	addWords(wordInfo{cue: cueNames, ttl: 1}, "sons", "daughters", "children", "kids", "brothers", "sisters",
 		"siblings", "grandchildren", "grandsons", "granddaughters", "parents", "friends", "nieces", "nephews",
 		"cousins", "grandkids", "stepchildren", "stepsons", "stepdaughters")
-	addWords(wordInfo{cue: cuePlaceVerb, ttl: 2}, "lives", "live", "living", "resides", "reside", "residing",
+	addWords(wordInfo{cue: cuePlaceVerb, ttl: 4}, "lives", "live", "living", "resides", "reside", "residing",
 		"moved", "native", "relocated", "raised", "grew", "visiting", "vacation", "vacationing", "traveled",
 		"travelled", "trip", "hometown", "town", "city", "resident")
 	addWords(wordInfo{cue: cueFacVerb, ttl: 2}, "transfer", "transferred", "transfered", "xfer", "xferred",
