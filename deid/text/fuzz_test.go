@@ -99,6 +99,13 @@ func FuzzScrub(f *testing.F) {
 		"Hemoglobin 13.2 g/dL, BP 120/80, LOINC 2345-7, ICD-10 E11.9, 10:30, 2021",
 		"123 Main St. Apt 4B, PO Box 77, 45 Oak Avenue #3",
 		"[NAME] [DATE]-2021 [ID].5 [AGE]yo",
+		"son bob, DAUGHTER ANN, wife, Ann, SISTER,ANN; sons Mark, Luke and John; mr smith MS SMITH mr.jones",
+		"Ann Smith is a 70 yr old. My name is José Pérez. Sm\\H\\ith \\H\\Maria\\N\\ Lee\\.br\\Kim",
+		"s/p dialysis 3/14 (3/14)\n3/14 stent 04/19 CABG '98 march 3 03MAR1951 CPAP 5/5 PS 12/5/40% D5 1/2 NS",
+		"312- 555- 0199 (312 555 0199) 312/555-0199 x123 ext. 12 pager #12345 PG 12345",
+		"92 s/p hip fx\n94F with ninety-two year old one hundred and one yo",
+		"lives in Framingham; transferred to GH from St. Elsewhere; Lowell General Hospital; MOUNT AUBURN HOSPITAL",
+		"12 Elm Street\nApt 4B\nSpringfield, IL 62701\n3 WAY FOLEY IN PLACE\nID: recommends vanco",
 	} {
 		f.Add(s)
 	}

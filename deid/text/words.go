@@ -6,18 +6,27 @@ package text
 type cueKind uint8
 
 const (
-	cueNone    cueKind = iota
-	cueTitle           // Dr, Mr, Mrs, Ms, Miss, Mx, Prof: next capitalized words are a name (all caps allowed)
-	cueName            // patient, daughter, named, ...: next Capitalized words are a name
-	cueBy              // seen, signed, ...: a following "by" makes a name cue
-	cueID              // MRN, account, member, policy, license, plate, VIN, serial, id: next number is an identifier
-	cueMedical         // "medical" waiting for "record"
-	cueSocial          // "social" waiting for "security"
-	cueSSN             // SSN: next 9 digits are an SSN
-	cuePhone           // phone, tel, cell: bare 7/10 digit numbers are phones
-	cueFax             // fax: bare numbers are fax numbers
-	cueZip             // zip, postal, or a state abbreviation: next 5(+4) digits are a ZIP
-	cueAge             // age, aged: next number >= 90 is an age
+	cueNone      cueKind = iota
+	cueTitle             // Dr, Mr, Mrs, Ms, Miss, Mx, Prof: next capitalized words are a name (all caps allowed)
+	cueName              // patient, daughter, named, ...: next Capitalized words are a name
+	cueBy                // seen, signed, ...: a following "by" makes a name cue
+	cueID                // MRN, account, member, policy, license, plate, VIN, serial, id: next number is an identifier
+	cueMedical           // "medical" waiting for "record"
+	cueSocial            // "social" waiting for "security"
+	cueSSN               // SSN: next 9 digits are an SSN
+	cuePhone             // phone, tel, cell: bare 7/10 digit numbers are phones
+	cueFax               // fax: bare numbers are fax numbers
+	cueZip               // zip, postal, or a state abbreviation: next 5(+4) digits are a ZIP
+	cueAge               // age, aged: next number >= 90 is an age
+	cueNames             // sons, daughters, children: a list of names may follow
+	cueWeak              // patient, pt, seen by: a following capitalized non-vocabulary word is a name
+	cuePlaceVerb         // lives, resides, moved: a following preposition makes cuePlace
+	cuePlace             // "lives in": the next capitalized words are a town
+	cueFacVerb           // transferred, admitted, discharged: a following preposition makes cueFacility
+	cueFacility          // "transferred to": the next capitalized words are a facility
+	cuePrep              // in, at, from, near, of: a following dictionary place name is a town
+	cuePager             // pager, beeper, pg: a following 4-6 digit number is a phone
+	cueAgeWord           // a number word 90..199 ("ninety-two"): an age unit makes it an age
 )
 
 const (
@@ -29,6 +38,8 @@ const (
 	fBy                   // the word "by"
 	fRecord               // the word "record"
 	fSecurity             // the word "security"
+	fPrep                 // a preposition that can introduce a place (in, at, to, from, of, near)
+	fThru                 // "is", "was": does not end a name cue ("my name is Ann")
 )
 
 type wordInfo struct {
@@ -36,7 +47,7 @@ type wordInfo struct {
 	cat   Category
 	ttl   int8
 	month int8
-	flags uint8
+	flags uint16
 }
 
 var words = map[string]wordInfo{}
@@ -61,13 +72,27 @@ var stateAbbr [26 * 26]bool
 
 func init() {
 	addWords(wordInfo{cue: cueTitle, ttl: 1}, "dr", "mr", "mrs", "ms", "miss", "mx", "prof", "doctor", "mister")
-	addWords(wordInfo{cue: cueName, ttl: 1}, "patient", "pt", "daughter", "son", "wife", "husband", "mother",
+	addWords(wordInfo{cue: cueName, ttl: 1}, "daughter", "son", "wife", "husband", "mother",
 		"father", "sister", "brother", "spouse", "named", "called", "friend", "partner", "girlfriend", "boyfriend",
 		"nephew", "niece", "grandson", "granddaughter", "grandmother", "grandfather", "grandma", "grandpa", "aunt",
 		"uncle", "cousin", "guardian", "caregiver", "name", "mom", "dad", "fiance", "fiancee", "roommate",
-		"neighbor", "employer", "pcp", "attending", "physician", "contact", "surname", "nickname", "aka",
+		"neighbor", "employer", "surname", "nickname", "aka",
 		"child", "sibling", "parent", "relative", "stepson", "stepdaughter", "stepmother", "stepfather",
 		"grandchild", "godmother", "godfather", "fiancé", "housemate", "landlord", "visitor", "proxy")
+	addWords(wordInfo{cue: cueWeak, ttl: 1}, "patient", "pt", "pcp", "attending", "physician", "contact",
+		"intern", "fellow", "provider", "surgeon", "dear", "cc", "pts", "patients")
+	addWords(wordInfo{cue: cueNames, ttl: 1}, "sons", "daughters", "children", "kids", "brothers", "sisters",
+		"siblings", "grandchildren", "grandsons", "granddaughters", "parents", "friends", "nieces", "nephews",
+		"cousins", "grandkids", "stepchildren", "stepsons", "stepdaughters")
+	addWords(wordInfo{cue: cuePlaceVerb, ttl: 4}, "lives", "live", "living", "resides", "reside", "residing",
+		"moved", "native", "relocated", "raised", "grew", "visiting", "vacation", "vacationing", "traveled",
+		"travelled", "trip", "hometown", "town", "city", "resident")
+	addWords(wordInfo{cue: cueFacVerb, ttl: 2}, "transfer", "transferred", "transfered", "xfer", "xferred",
+		"admitted", "discharged", "sent", "presented", "treated", "hospitalized", "transported", "arrived",
+		"followed", "osh", "evaluated", "airlifted", "medflighted", "intubated", "dc", "returned")
+	addWords(wordInfo{cue: cuePager, ttl: 3}, "pager", "beeper", "pg", "pgr", "bp#", "page", "paged")
+	addWords(wordInfo{flags: fPrep}, "in", "at", "to", "from", "of", "near", "outside", "into")
+	addWords(wordInfo{flags: fThru}, "is", "was", "are", "were", "named", "called")
 	addWords(wordInfo{cue: cueBy, ttl: 1}, "seen", "signed", "dictated", "reviewed", "authored", "transcribed",
 		"cosigned", "examined", "evaluated", "referred", "accompanied", "verified", "approved", "performed",
 		"ordered", "written", "interpreted", "read", "visited", "brought")
@@ -87,7 +112,7 @@ func init() {
 	addWords(wordInfo{cue: cueSocial, ttl: 1}, "social")
 	addWords(wordInfo{flags: fSecurity}, "security")
 	addWords(wordInfo{cue: cuePhone, ttl: 3}, "phone", "ph", "tel", "telephone", "cell", "cellphone", "mobile",
-		"pager", "beeper", "call", "callback", "phones", "tele")
+		"call", "callback", "phones", "tele")
 	addWords(wordInfo{cue: cueFax, ttl: 3}, "fax", "facsimile")
 	addWords(wordInfo{cue: cueZip, ttl: 3}, "zip", "zipcode", "postal", "postcode")
 	addWords(wordInfo{cue: cueAge, ttl: 2}, "age", "aged", "ages")
