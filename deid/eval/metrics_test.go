@@ -83,10 +83,10 @@ func TestMetricsHandComputed(t *testing.T) {
 		return Mention{Parts: []Span{{Start: s, End: e, Label: label}}, Label: label, Cat: cat}
 	}
 	n := Note{ID: "n1", Text: txt, Gold: []Mention{
-		mk(0, 9, "PATIENT", CatName),         // caught (2 tokens)
-		mk(15, 19, "DATE", CatDate),          // caught "3" and "14"
+		mk(0, 9, "PATIENT", CatName),          // caught (2 tokens)
+		mk(15, 19, "DATE", CatDate),           // caught "3" and "14"
 		mk(26, 28, "DOCTOR", CatProviderName), // missed, non-core
-		mk(45, 57, "PHONE", CatPhone),        // partial: "555-0199" caught, "x12" not
+		mk(45, 57, "PHONE", CatPhone),         // partial: "555-0199" caught, "x12" not
 	}}
 	det := []Span{
 		{0, 9, "[NAME]"},
