@@ -219,3 +219,14 @@ var tagCategory = map[string]Category{
 	"[DEVICE]": CatDevice, "[URL]": CatURL, "[IP]": CatIP, "[BIOMETRIC]": CatBiometric,
 	"[PHOTO]": CatBiometric, "[HOSPITAL]": CatHospital, "[LOCATION]": CatAddress,
 }
+
+// LabelCategory returns the category of a gold label (as in [LabelTable],
+// case-insensitive) refined by the span text (see [Classify]); unknown
+// labels give [CatOther] and false.
+func LabelCategory(label, text string) (Category, bool) {
+	c, ok := lookupLabel("", label)
+	if !ok {
+		return CatOther, false
+	}
+	return Classify(c, text), true
+}
