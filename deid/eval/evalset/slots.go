@@ -353,6 +353,7 @@ func init() {
 			g.lit(g.pick([]string{"MRN: ", "MRN ", "MR# ", "Med Rec #: ", "Unit No: ", "mrn "}))
 			g.phi("MRN", g.pick([]string{digits(g, 7), digits(g, 8), "A" + digits(g, 6), digits(g, 3) + "-" + digits(g, 2) + "-" + digits(g, 2)}))
 		},
+		"accession": func(g *gen) { g.phi("IDNUM", digits(g, 8)) },
 		"acct": func(g *gen) {
 			g.lit(g.pick([]string{"Acct # ", "Account: ", "acct "}))
 			g.phi("ACCOUNT", digits(g, 9))

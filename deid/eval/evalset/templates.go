@@ -103,7 +103,7 @@ func radiology(g *gen) {
 		g.casing = 1
 	}
 	g.line([]string{"RADIOLOGY REPORT", "EXAM: CT CHEST W/O CONTRAST", "EXAM: CXR PA/LAT", "MRI BRAIN W/WO"})
-	g.line([]string{"Patient: {pt}  {mrn}  DOB: {dob}", "Name: {pt}\nAccession: {n}{n}{n}{n}{n}{n}{n}{n}  {mrn}"})
+	g.line([]string{"Patient: {pt}  {mrn}  DOB: {dob}", "Name: {pt}\nAccession: {accession}  {mrn}"})
 	g.line([]string{"Date of exam: {date} {time}", "Exam date: {date}"})
 	g.line([]string{"Comparison: {md}.", "COMPARISON: {date}, outside study from {hosp2}.", "Comparison: none.", "Comparison: CT {my}."})
 	g.lit("FINDINGS: ")
