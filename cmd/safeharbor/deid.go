@@ -44,6 +44,11 @@ type deidRun struct {
 }
 
 func runDeid(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if sub, ok := deidSubcommands[args[0]]; ok {
+			return sub(args[1:], stdin, stdout, stderr)
+		}
+	}
 	fs := flag.NewFlagSet("deid", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", fmtAuto, "input format: auto, hl7v2, fhir or text")
