@@ -26,7 +26,8 @@ func outBase(name string) string {
 type fileResult struct {
 	ok       bool
 	readFail bool // the input could not be read
-	outFail  bool // the output could not be created
+	outFail  bool // the output file could not be created
+	wrote    bool // the output file was created
 	errs     bytes.Buffer
 	report   deid.Report
 	failures int
@@ -34,14 +35,14 @@ type fileResult struct {
 	out      []byte // the output, when it goes to stdout
 }
 
-// manyFiles de-identifies files with a small pool of workers (file IO
-// dominates for small files, so more workers than cores), into outDir or,
-// when outDir is "", to out in input order. Results are taken in input
-// order, so output, messages, counts and the stop on the first failure
-// (without --keep-going) are as when the files are done one by one; with
-// outDir, files already started by other workers when a failure stops the
-// run still get their complete output. At most a window of results waits
-// for its turn, which bounds memory.
+// manyFiles de-identifies files with a small pool of workers (more workers
+// than cores: for small files, opening, reading and creating files
+// dominates), into one file each in outDir, or, when out is not nil, into
+// out. Results are taken in input order: stdout output, messages, counts
+// and the stop on the first failure (without --keep-going) are as when the
+// files are done one by one. On such a stop, the output files that workers
+// had already written for later inputs are removed again. At most a window
+// of results waits for its turn, which bounds memory.
 func (r *deidRun) manyFiles(files []string, outDir, reportFile string, out *bufio.Writer) int {
 	workers := min(max(4, 4*runtime.GOMAXPROCS(0)), 16, len(files))
 	results := make([]chan *fileResult, len(files))
@@ -64,16 +65,33 @@ func (r *deidRun) manyFiles(files []string, outDir, reportFile string, out *bufi
 					<-window
 					return
 				}
-				results[i] <- r.oneFile(files[i], outDir, bw)
+				results[i] <- r.oneFile(files[i], outDir, bw, out != nil)
 			}
 		}()
 	}
-	defer wg.Wait()
-	defer stop.Store(true)
+	halt := func(i int) {
+		stop.Store(true)
+		for range len(window) { // let blocked workers see the stop
+			select {
+			case <-window:
+			default:
+			}
+		}
+		wg.Wait()
+		for j := i + 1; j < len(files); j++ {
+			select {
+			case res := <-results[j]:
+				if res.wrote {
+					os.Remove(filepath.Join(outDir, outBase(files[j])))
+				}
+			default:
+			}
+		}
+	}
 	for i := range files {
 		res := <-results[i]
 		<-window
-		if out != nil && len(res.out) > 0 {
+		if out != nil {
 			out.Write(res.out)
 		}
 		r.stderr.Write(res.errs.Bytes())
@@ -84,14 +102,18 @@ func (r *deidRun) manyFiles(files []string, outDir, reportFile string, out *bufi
 		}
 		switch {
 		case res.readFail && !r.keepGoing, res.outFail:
-			stop.Store(true)
+			halt(i)
 			return exitFail
 		case !res.ok && !r.keepGoing:
-			stop.Store(true)
+			halt(i)
+			if out != nil {
+				out.Flush()
+			}
 			r.writeReport(reportFile)
 			return exitFail
 		}
 	}
+	wg.Wait()
 	if out != nil {
 		if err := out.Flush(); err != nil {
 			fmt.Fprintf(r.stderr, "safeharbor deid: writing output: %v\n", err)
@@ -112,9 +134,9 @@ func (r *deidRun) manyFiles(files []string, outDir, reportFile string, out *bufi
 	return exitOK
 }
 
-// oneFile de-identifies one file into outDir (or into res.out when outDir
-// is "") with its own report and message buffer.
-func (r *deidRun) oneFile(name, outDir string, bw *bufio.Writer) *fileResult {
+// oneFile de-identifies one file, into res.out when toMemory, else into its
+// file in outDir, with its own report and message buffer.
+func (r *deidRun) oneFile(name, outDir string, bw *bufio.Writer, toMemory bool) *fileResult {
 	res := &fileResult{}
 	w := &deidRun{eng: r.eng, format: r.format, keepGoing: r.keepGoing, stderr: &res.errs}
 	data, err := os.ReadFile(name)
@@ -123,30 +145,30 @@ func (r *deidRun) oneFile(name, outDir string, bw *bufio.Writer) *fileResult {
 		res.failures, res.readFail = 1, true
 		return res
 	}
-	if outDir == "" {
+	if toMemory {
 		var buf bytes.Buffer
 		buf.Grow(len(data) + len(data)/8)
 		bw.Reset(&buf)
 		res.ok = w.file(name, data, bw)
 		bw.Flush()
 		res.out = buf.Bytes()
-		res.report, res.failures, res.done = w.report, w.failures, w.done
-		return res
-	}
-	f, err := os.OpenFile(filepath.Join(outDir, outBase(name)), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
-	if err != nil {
-		fmt.Fprintf(&res.errs, "%s: output: %v\n", name, err)
-		res.outFail = true
-		return res
-	}
-	bw.Reset(f)
-	res.ok = w.file(name, data, bw)
-	if err := bw.Flush(); err != nil {
-		fmt.Fprintf(&res.errs, "%s: writing output: %v\n", name, err)
-		res.ok = false
-	}
-	if err := f.Close(); err != nil {
-		res.ok = false
+	} else {
+		f, err := os.OpenFile(filepath.Join(outDir, outBase(name)), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
+		if err != nil {
+			fmt.Fprintf(&res.errs, "%s: output: %v\n", name, err)
+			res.outFail = true
+			return res
+		}
+		res.wrote = true
+		bw.Reset(f)
+		res.ok = w.file(name, data, bw)
+		if err := bw.Flush(); err != nil {
+			fmt.Fprintf(&res.errs, "%s: writing output: %v\n", name, err)
+			res.ok = false
+		}
+		if err := f.Close(); err != nil {
+			res.ok = false
+		}
 	}
 	res.report, res.failures, res.done = w.report, w.failures, w.done
 	return res
