@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/safeharbor/safeharbor/deid"
@@ -112,12 +111,6 @@ func runDeid(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	bw := bufio.NewWriterSize(stdout, 256<<10)
-	if len(files) > 1 && !slices.Contains(files, "-") {
-		if *outDir != "" {
-			bw = nil
-		}
-		return r.manyFiles(files, *outDir, *reportFile, bw)
-	}
 	for _, name := range files {
 		var data []byte
 		var err error
