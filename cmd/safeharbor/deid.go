@@ -44,6 +44,11 @@ type deidRun struct {
 }
 
 func runDeid(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if sub, ok := deidSubcommands[args[0]]; ok {
+			return sub(args[1:], stdin, stdout, stderr)
+		}
+	}
 	fs := flag.NewFlagSet("deid", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", fmtAuto, "input format: auto, hl7v2, fhir or text")
@@ -94,7 +99,18 @@ func runDeid(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
-	seen := map[string]bool{}
+	if *outDir != "" {
+		seen := map[string]bool{}
+		for _, name := range files {
+			base := outBase(name)
+			if seen[base] {
+				fmt.Fprintf(stderr, "%s: another input has the same base name; its output would be overwritten\n", name)
+				return exitUsage
+			}
+			seen[base] = true
+		}
+	}
+	bw := bufio.NewWriterSize(stdout, 256<<10)
 	for _, name := range files {
 		var data []byte
 		var err error
@@ -111,26 +127,15 @@ func runDeid(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 			continue
 		}
-		var out io.Writer = stdout
 		var f *os.File
 		if *outDir != "" {
-			base := filepath.Base(name)
-			if name == "-" {
-				base = "stdin"
-			}
-			if seen[base] {
-				fmt.Fprintf(stderr, "%s: another input has the same base name; its output would be overwritten\n", name)
-				return exitUsage
-			}
-			seen[base] = true
-			f, err = os.OpenFile(filepath.Join(*outDir, base), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
+			f, err = os.OpenFile(filepath.Join(*outDir, outBase(name)), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
 			if err != nil {
 				fmt.Fprintf(stderr, "%s: output: %v\n", name, err)
 				return exitFail
 			}
-			out = f
+			bw.Reset(f)
 		}
-		bw := bufio.NewWriterSize(out, 256<<10)
 		ok := r.file(name, data, bw)
 		if err := bw.Flush(); err != nil {
 			fmt.Fprintf(stderr, "%s: writing output: %v\n", name, err)
