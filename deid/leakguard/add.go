@@ -122,12 +122,9 @@ func (s *Set) add(cat Category, src source, v []byte, flags uint8) {
 		}
 	case Identifier:
 		switch {
-		case digits == 0 && alnum < 6, alnum < r.MinLen:
+		case digits == 0, alnum < r.MinLen, isOID(v), isOID(urnOID(v)):
 			return
 		case allDigits && digits < r.MinDigits:
-			return
-		}
-		if digits == 0 && len(spans) == 1 && commonHash[hashToken(v[spans[0].a:spans[0].b])] {
 			return
 		}
 		if allDigits && len(spans) == 1 {
@@ -284,6 +281,15 @@ func init() {
 			accentFold[r] = p[1]
 		}
 	}
+}
+
+// urnOID returns what follows "urn:oid:" (or "urn-oid-"), else nil.
+func urnOID(v []byte) []byte {
+	if len(v) > 8 && (v[0]|0x20) == 'u' && (v[1]|0x20) == 'r' && (v[2]|0x20) == 'n' &&
+		(v[4]|0x20) == 'o' && (v[5]|0x20) == 'i' && (v[6]|0x20) == 'd' && (v[3] == ':' || v[3] == '-') && v[7] == v[3] {
+		return v[8:]
+	}
+	return nil
 }
 
 func hasDigit(b []byte) bool {

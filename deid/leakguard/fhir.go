@@ -80,6 +80,14 @@ func (s *Set) fhirNode(v *fhir.Value, key string, other bool) {
 			s.humanName(v)
 		}
 	case "identifier":
+		// a value equal to the last segment of its own system names the
+		// system, which is kept ("…/Identifier/test1")
+		if sys := v.Get("system").Str(); sys != "" {
+			if i := strings.LastIndexAny(sys, "/:"); i >= 0 {
+				sys = sys[i+1:]
+			}
+			s.kept = append(s.kept, seqHashBytes(bytesOf(sys)))
+		}
 		if val := v.Get("value"); val.Kind() == fhir.String {
 			s.add(Identifier, srcIdentifier, bytesOf(val.Str()), 0)
 		}
@@ -95,13 +103,19 @@ func (s *Set) fhirNode(v *fhir.Value, key string, other bool) {
 		}
 	case "address":
 		if !other {
-			for _, l := range v.Get("line").Elems() {
-				s.add(Address, srcAddress, bytesOf(l.Str()), 0)
+			st, ctry := bytesOf(v.Get("state").Str()), bytesOf(v.Get("country").Str())
+			addr := func(x []byte) {
+				if !sameValue(x, st) && !sameValue(x, ctry) {
+					s.add(Address, srcAddress, x, 0)
+				}
 			}
-			s.add(Address, srcAddress, bytesOf(v.Get("city").Str()), fCity)
-			s.add(Address, srcAddress, bytesOf(v.Get("district").Str()), fCity)
+			for _, l := range v.Get("line").Elems() {
+				addr(bytesOf(l.Str()))
+			}
+			addr(bytesOf(v.Get("city").Str()))
+			addr(bytesOf(v.Get("district").Str()))
+			addr(bytesOf(v.Get("text").Str()))
 			s.add(ZIP, srcPostal, bytesOf(v.Get("postalCode").Str()), 0)
-			s.add(Address, srcAddress, bytesOf(v.Get("text").Str()), 0)
 		}
 	}
 	if ref := v.Get("reference"); ref.Kind() == fhir.String {

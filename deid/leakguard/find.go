@@ -57,8 +57,26 @@ func (h *Hit) Is(target error) bool { return target == ErrLeak }
 // boundaries, or a full date equal to a harvested date in any common
 // spelling. It allocates only when it finds one (to name where).
 func (s *Set) Find(out []byte, syn Syntax) (*Hit, bool) {
+	h, _ := s.find(out, syn, 0)
+	return h, h != nil
+}
+
+// FindAll calls fn for every hit in out, in order, until fn returns false.
+func (s *Set) FindAll(out []byte, syn Syntax, fn func(*Hit) bool) {
+	for i := 0; i < len(out); {
+		h, next := s.find(out, syn, i)
+		if h == nil || !fn(h) {
+			return
+		}
+		i = next
+	}
+}
+
+// find returns the first hit at or after byte i (a token start) and where
+// to go on from.
+func (s *Set) find(out []byte, syn Syntax, i int) (*Hit, int) {
 	if len(s.entries) == 0 && len(s.dates) == 0 {
-		return nil, false
+		return nil, len(out)
 	}
 	var esc byte
 	switch syn {
@@ -73,7 +91,7 @@ func (s *Set) Find(out []byte, syn Syntax) (*Hit, bool) {
 		esc = '\\'
 	}
 	hasDates := len(s.dates) > 0
-	for i := 0; i < len(out); {
+	for i < len(out) {
 		c := out[i]
 		if class[c] == cSep {
 			if c == esc && esc != 0 {
@@ -90,7 +108,7 @@ func (s *Set) Find(out []byte, syn Syntax) (*Hit, bool) {
 		if hasDates {
 			if e, at, ok := s.datesIn(out, i, j); ok {
 				if h := s.hit(out, syn, Date, e.src, at, 0); h != nil {
-					return h, true
+					return h, j
 				}
 			}
 		}
@@ -105,14 +123,17 @@ func (s *Set) Find(out []byte, syn Syntax) (*Hit, bool) {
 				} else if ent.flags&fDecimal != 0 && inDecimal(out, i, j) {
 					continue
 				}
+				if ent.cat == Identifier && s.isKept(ent.whole) {
+					continue
+				}
 				if h := s.hit(out, syn, ent.cat, ent.src, i, ent.flags); h != nil {
-					return h, true
+					return h, j
 				}
 			}
 		}
 		i = j
 	}
-	return nil, false
+	return nil, len(out)
 }
 
 // hit builds the Hit at offset at, or returns nil when the location exempts it.
@@ -121,17 +142,28 @@ func (s *Set) hit(out []byte, syn Syntax, cat Category, src source, at int, flag
 	switch syn {
 	case HL7:
 		h.Where = hl7Where(out, at)
-		if flags&fCity != 0 && cityExemptHL7[h.Where] {
+		if (cat == Name || cat == Address) && facilityHL7[h.Where] {
 			return nil
 		}
 	case JSON:
 		var last string
 		h.Where, last = s.jsonWhere(out, at)
-		if flags&fCity != 0 && cityExemptJSON[last] {
+		if (cat == Name || cat == Address) && facilityJSON[last] {
 			return nil
 		}
 	}
 	return h
+}
+
+// isKept reports whether a value's sequence hash is one the record keeps
+// as a namespace or authority.
+func (s *Set) isKept(h uint64) bool {
+	for _, k := range s.kept {
+		if k == h {
+			return true
+		}
+	}
+	return false
 }
 
 // datesIn checks the dates starting in the token out[i:j]: at each run of

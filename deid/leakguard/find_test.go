@@ -61,7 +61,8 @@ func TestFindTable(t *testing.T) {
 		{"dashed ssn spaced", Identifier, "123-45-6789", "123 45 6789", true},
 		{"long digits inside id", Identifier, "MRN-0012345", "ref 0012345", true},
 		{"pseudonym not the id", Identifier, "00123456", "K4ZQ2M7XW3PA5N6B", false},
-		{"letters-only short id", Identifier, "ABCDE", "abcde", false},
+		{"letters-only id", Identifier, "ABCDEFGH", "abcdefgh", false},
+		{"oid", Identifier, "2.16.840.1.113883.4.2", "urn:oid:2.16.840.1.113883.4.2", false},
 		// phones
 		{"phone formatted", Phone, "(555) 555-0123", "call 555-555-0123", true},
 		{"phone dotted", Phone, "(555) 555-0123", "555.555.0123", true},
@@ -193,7 +194,7 @@ func TestJSONEscapesAndPath(t *testing.T) {
 
 func TestCityExemptInFacilityFields(t *testing.T) {
 	var s Set
-	s.add(Address, source{name: "PID-11"}, []byte("Springfield"), fCity)
+	s.Add(Address, "PID-11", "Springfield")
 	if _, ok := s.Find([]byte("MSH|^~\\&|LAB|SPRINGFIELD GENERAL|X|Y|2024||ADT^A01|1|P|2.5\r"), HL7); ok {
 		t.Error("city in MSH-4 (facility) is a hit")
 	}

@@ -40,7 +40,7 @@ var HL7Fields = map[string][]HL7Field{
 	"NK1": {{2, XPN}, {4, XAD}, {5, XTN}, {6, XTN}, {12, CX}, {13, XON}, {26, XPN}, {30, XPN}, {31, XTN},
 		{32, XAD}, {33, CX}, {37, WHOLE}, {40, XTN}, {41, XTN}},
 	"PV1": {{5, CX}, {19, CX}, {50, CX}},
-	"GT1": {{2, CX}, {3, XPN}, {5, XAD}, {6, XTN}, {7, XTN}, {12, WHOLE}, {16, XPN}, {17, XAD}, {18, XTN},
+	"GT1": {{2, CX}, {3, XPN}, {5, XAD}, {6, XTN}, {7, XTN}, {12, WHOLE}, {16, XON}, {17, XAD}, {18, XTN},
 		{19, CX}, {21, XON}, {29, CX}, {45, XPN}, {46, XTN}, {51, XON}},
 	"IN1": {{8, WHOLE}, {10, CX}, {11, XON}, {16, XPN}, {19, XAD}, {36, WHOLE}, {49, CX}},
 	"IN2": {{1, CX}, {2, WHOLE}, {6, WHOLE}, {7, XPN}, {8, WHOLE}, {25, CX}, {26, WHOLE}, {61, CX}},
@@ -51,7 +51,7 @@ var HL7Fields = map[string][]HL7Field{
 	"TXA": {{12, EI}, {13, EI}, {14, EI}, {15, EI}},
 	"SPM": {{2, EIP}, {3, EIP}, {30, CX}, {31, CX}, {32, EI}},
 	"SCH": {{1, EI}, {2, EI}, {4, EI}, {23, EI}, {24, EI}, {26, EI}, {27, EI}},
-	"SAC": {{3, EI}, {10, EI}},
+	"SAC": {{2, EI}, {3, EI}, {4, EI}, {10, EI}},
 	"DG1": {{20, EI}},
 	"PR1": {{19, EI}},
 	"ACC": {{11, XAD}},
@@ -150,12 +150,15 @@ func (s *Set) hl7Rep(k FieldKind, rep []byte, d *hl7.Delims, src source) {
 		}
 		s.add(Phone, src, comp(12), 0)
 	case XAD:
-		s.add(Address, src, whole(1), 0)
-		s.add(Address, src, whole(2), 0)
-		s.add(Address, src, comp(3), fCity)
+		st, ctry := comp(4), comp(6)
+		for _, n := range [...]int{1, 2, 3, 8, 9} {
+			v := whole(n)
+			if n == 2 && !hasDigit(v) || sameValue(v, st) || sameValue(v, ctry) {
+				continue
+			}
+			s.add(Address, src, v, 0)
+		}
 		s.add(ZIP, src, comp(5), 0)
-		s.add(Address, src, comp(8), 0)
-		s.add(Address, src, comp(9), fCity)
 	case XON:
 		s.add(Name, src, comp(1), fWhole)
 	case WHOLE:
@@ -178,6 +181,21 @@ func (s *Set) addID(src source, cs [][]byte, d *hl7.Delims) {
 				first = first[:j]
 				break
 			}
+		}
+	}
+	// namespaces and authorities (EI.2-4, CX.4-6) are kept by the engine:
+	// an id equal to one of them is not checked
+	for _, c := range cs[1:] {
+		if d.Subcomponent != 0 {
+			for j, b := range c {
+				if b == d.Subcomponent {
+					c = c[:j]
+					break
+				}
+			}
+		}
+		if len(c) > 0 {
+			s.kept = append(s.kept, seqHashBytes(c))
 		}
 	}
 	if len(first) > 0 {
@@ -272,6 +290,9 @@ func countDigits(b []byte) int {
 
 // isOID reports whether b is an OID (digits and dots, two dots or more).
 func isOID(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
 	dots := 0
 	for _, c := range b {
 		switch {

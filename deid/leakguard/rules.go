@@ -53,13 +53,13 @@ var Rules = [numCategories]Rule{
 	Name: {MinLen: 3, Parts: true,
 		Why: "each name part of 3 or more letters alone; a part that is a common word (Will, May, White) only within the full name (given family, family given)"},
 	Identifier: {MinLen: 4, MinDigits: 5, LongNumbers: true,
-		Why: "whole value of 4 or more letters/digits with a digit (6+ if letters only); all-digit values need 5+ digits; digit runs of 6+ also alone; an all-digit value inside a decimal number (12345.6) is not a hit"},
+		Why: "whole value of 4 or more letters/digits with at least one digit (letters-only values name systems and facilities more often than people); all-digit values need 5+ digits; digit runs of 6+ also alone; an all-digit value inside a decimal number (12345.6) is not a hit; OIDs and values the record keeps as a namespace or assigning authority are not checked"},
 	Phone: {MinLen: 7, MinDigits: 7, DigitForms: true,
 		Why: "7+ digits, in any punctuation, run together, with or without the country code 1 or area code"},
 	Email: {MinLen: 5,
 		Why: "whole address, any case"},
 	Address: {MinLen: 4,
-		Why: "whole street line or city (4+ letters/digits); never a state or country name; a city inside a facility or location name field is not a hit"},
+		Why: "whole street line or city (4+ letters/digits); never a state or country name, nor the address's own state or country; an other-designation line (XAD-2) only with a digit (Apt 4B)"},
 	ZIP: {MinLen: 5, MinDigits: 5,
 		Why: "full 5-digit ZIP or ZIP+4 (ZIP3 is kept by Safe Harbor)"},
 	Date: {MinLen: 8,
@@ -94,6 +94,7 @@ var CommonWords = []string{
 	"child", "mann", "man", "son", "tan", "lim", "ng", "le", "do", "ha", "ho", "ma", "mo", "to", "so", "oh",
 	"an", "ko", "kim", "lin", "chan", "sun", "moon", "hu", "he", "li", "yu", "wu", "ye", "bar", "baron",
 	"normal", "acute", "left", "right", "stable", "patient", "plan", "note", "test", "result", "final",
+	"lab", "labs", "sample", "specimen", "safe", "harbor", "deid", "shift", "report", "simple",
 }
 
 // StateNames are never harvested (Safe Harbor keeps the state): US states,
@@ -114,29 +115,32 @@ var StateNames = []string{
 	"unemployed", "homeless", "test", "patient", "anonymous", "redacted", "removed", "null", "example",
 }
 
-// CityExemptHL7 lists HL7v2 output fields where a city of the patient's
-// address is not a hit: fields naming a facility, application, location or
-// organisation ("Springfield General"), which the engine keeps.
-var CityExemptHL7 = []string{
+// FacilityFieldsHL7 lists HL7v2 output fields where a name part or an
+// address value (street, city) of the patient is not a hit: fields naming a
+// facility, application, location or organisation ("Springfield General",
+// "Mercy Hospital"), which the engine keeps. Phones, ZIP codes, ids and
+// dates are hits there too.
+var FacilityFieldsHL7 = []string{
 	"MSH-3", "MSH-4", "MSH-5", "MSH-6", "PV1-3", "PV1-6", "PV1-11", "PV1-39", "PV1-42", "PV1-43",
 	"PV2-23", "ORC-21", "ORC-17", "OBR-44", "SFT-1", "SPM-17", "IN1-3", "IN1-4", "PD1-3", "AIL-3",
 	"OBX-15", "OBX-23", "RXA-11", "RXA-27", "PRT-8", "PRT-9",
 }
 
-// CityExemptJSON lists FHIR element names under which a city of the
-// patient's address is not a hit (organisation and location names).
-var CityExemptJSON = []string{"name", "alias", "display", "serviceProvider"}
+// FacilityKeysJSON lists FHIR element names under which a name part or an
+// address value of the patient is not a hit: organisation and location
+// names (a HumanName's parts are under family, given and text instead).
+var FacilityKeysJSON = []string{"name", "alias"}
 
 var (
-	cityExemptHL7  = map[string]bool{}
-	cityExemptJSON = map[string]bool{}
+	facilityHL7  = map[string]bool{}
+	facilityJSON = map[string]bool{}
 )
 
 func init() {
-	for _, w := range CityExemptHL7 {
-		cityExemptHL7[w] = true
+	for _, w := range FacilityFieldsHL7 {
+		facilityHL7[w] = true
 	}
-	for _, w := range CityExemptJSON {
-		cityExemptJSON[w] = true
+	for _, w := range FacilityKeysJSON {
+		facilityJSON[w] = true
 	}
 }

@@ -26,6 +26,8 @@ func init() {
 			class[c] = cDigit
 		case c >= 0x80:
 			class[c] = cHigh
+		case c == '_':
+			class[c] = cAlpha // ids such as OP_0d70c6c8 are one token
 		}
 	}
 	for _, w := range CommonWords {
@@ -95,6 +97,30 @@ func seqHashString(s string) uint64 {
 	return h
 }
 
+// seqHashBytes is the sequence hash of the tokens of b.
+func seqHashBytes(b []byte) uint64 {
+	var h uint64
+	for i := 0; i < len(b); {
+		if class[b[i]] == cSep {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(b) && class[b[j]] != cSep {
+			j++
+		}
+		h = seqHash(h, hashToken(b[i:j]))
+		i = j
+	}
+	return h
+}
+
+// sameValue reports whether a and b have the same tokens (any case); false
+// when either is empty.
+func sameValue(a, b []byte) bool {
+	return len(a) > 0 && len(b) > 0 && seqHashBytes(a) == seqHashBytes(b)
+}
+
 // eachToken calls fn for every token of b.
 func eachToken(b []byte, fn func(tok []byte)) {
 	for i := 0; i < len(b); {
@@ -130,7 +156,8 @@ func (s source) String() string {
 // entry is one harvested value (or one form of it): a token sequence.
 type entry struct {
 	src   source
-	start int32 // toks[start:start+n]
+	whole uint64 // sequence hash of the tokens
+	start int32  // toks[start:start+n]
 	n     int32
 	next  int32 // next entry with the same first token, -1 ends
 	cat   Category
@@ -139,7 +166,6 @@ type entry struct {
 
 const (
 	fDecimal uint8 = 1 << iota // all digits: not a hit inside a decimal number
-	fCity                      // a city: not a hit in facility / location name fields
 	fWhole                     // a name matched whole only (an organisation)
 )
 
@@ -164,8 +190,9 @@ type Set struct {
 	nslot   int
 	lenMask uint64 // bit n: some first token has n bytes (63: longer)
 	dates   []dateEntry
-	shift   int  // the engine's date shift of the record, when shiftOK
-	shiftOK bool // output dates that are a shifted original date are not hits
+	kept    []uint64 // sequence hashes of values the engine keeps (namespaces, authorities)
+	shift   int      // the engine's date shift of the record, when shiftOK
+	shiftOK bool     // output dates that are a shifted original date are not hits
 	spans   []span
 	buf     []byte // digit and accent forms being built (never an add argument)
 	scratch []byte // unescaped values being harvested
@@ -186,6 +213,7 @@ func (s *Set) Reset() {
 	}
 	s.lenMask = 0
 	s.dates = s.dates[:0]
+	s.kept = s.kept[:0]
 	s.shift, s.shiftOK = 0, false
 }
 
@@ -266,7 +294,11 @@ func (s *Set) addSeq(cat Category, src source, start int, firstLen int, flags ui
 			return
 		}
 	}
-	s.entries = append(s.entries, entry{src: src, start: int32(start), n: int32(n), cat: cat, flags: flags})
+	var whole uint64
+	for _, t := range s.toks[start:] {
+		whole = seqHash(whole, t)
+	}
+	s.entries = append(s.entries, entry{src: src, whole: whole, start: int32(start), n: int32(n), cat: cat, flags: flags})
 	s.insert(h, int32(len(s.entries)-1))
 	s.lenMask |= 1 << min(firstLen, 63)
 }
