@@ -26,7 +26,9 @@ func (l leakyDeid) HL7(m *hl7.Message, rep *deid.Report) (deid.Result, error) {
 	return res, err
 }
 
-func (l leakyDeid) FHIR(v *fhir.Value, rep *deid.Report) (deid.Result, error) { return l.eng.FHIR(v, rep) }
+func (l leakyDeid) FHIR(v *fhir.Value, rep *deid.Report) (deid.Result, error) {
+	return l.eng.FHIR(v, rep)
+}
 
 // TestLeakGuardStopsPlantedIdentifier: a de-identifier that leaks an
 // identifier of the original sends those records to the DLQ with a PHI-free
