@@ -90,7 +90,7 @@ func (s *Set) add(cat Category, src source, v []byte, flags uint8) {
 		for _, sp := range spans {
 			h = seqHash(h, hashToken(v[sp.a:sp.b]))
 		}
-		if stateHash[h] {
+		if stateHash.has(h) {
 			return
 		}
 	}
@@ -107,7 +107,7 @@ func (s *Set) add(cat Category, src source, v []byte, flags uint8) {
 				continue
 			}
 			h := hashToken(tok)
-			if commonHash[h] {
+			if commonHash.has(h) {
 				continue
 			}
 			start := len(s.toks)
@@ -199,7 +199,7 @@ func (s *Set) add(cat Category, src source, v []byte, flags uint8) {
 		if allDigits && digits < Rules[Identifier].MinDigits {
 			return
 		}
-		if len(spans) == 1 && commonHash[hashToken(v[spans[0].a:spans[0].b])] {
+		if len(spans) == 1 && commonHash.has(hashToken(v[spans[0].a:spans[0].b])) {
 			return
 		}
 		if allDigits && len(spans) == 1 {

@@ -83,8 +83,13 @@ func (s *Set) isShifted(y, m, d int) bool {
 	return false
 }
 
-// months maps the lower-case month names and abbreviations to 1-12.
-var months = map[uint64]int{}
+// months maps the hashes of month names and abbreviations to 1-12.
+var (
+	monthSet  = newStaticSet(24)
+	monthHash [24]uint64
+	monthNum  [24]int
+	nMonths   int
+)
 
 func init() {
 	for i, names := range [12][]string{
@@ -93,7 +98,9 @@ func init() {
 		{"oct", "october"}, {"nov", "november"}, {"dec", "december"},
 	} {
 		for _, n := range names {
-			months[hashString(n)] = i + 1
+			monthSet.add(hashString(n))
+			monthHash[nMonths], monthNum[nMonths] = hashString(n), i+1
+			nMonths++
 		}
 	}
 }
@@ -103,7 +110,16 @@ func monthAt(out []byte, i, j int) int {
 	if n := j - i; n < 3 || n > 9 {
 		return 0
 	}
-	return months[hashToken(out[i:j])]
+	h := hashToken(out[i:j])
+	if !monthSet.has(h) {
+		return 0
+	}
+	for k := 0; k < nMonths; k++ {
+		if monthHash[k] == h {
+			return monthNum[k]
+		}
+	}
+	return 0
 }
 
 // skipSpace skips blanks and the given punctuation from i.

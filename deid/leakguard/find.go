@@ -102,10 +102,17 @@ func (s *Set) find(out []byte, syn Syntax, i int) (*Hit, int) {
 			continue
 		}
 		j := i + 1
-		for j < len(out) && class[out[j]] != cSep {
+		cls := class[c]
+		for j < len(out) {
+			k := class[out[j]]
+			if k == cSep {
+				break
+			}
+			cls |= k
 			j++
 		}
-		if hasDates {
+		// a date has digits (20240315) or starts with a month name (March 15, 2024)
+		if hasDates && (cls&cDigit != 0 || cls == cAlpha && j-i >= 3 && monthStart(c, out[i+1])) {
 			if e, at, ok := s.datesIn(out, i, j); ok {
 				if h := s.hit(out, syn, Date, e.src, at, 0); h != nil {
 					return h, j

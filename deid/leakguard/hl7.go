@@ -60,15 +60,40 @@ var HL7Fields = map[string][]HL7Field{
 
 // hl7Scratch is per-Set parsing storage.
 type hl7Scratch struct {
-	fields [][]byte
-	reps   [][]byte
-	comps  [][]byte
+	reps  [][]byte
+	comps [][]byte
+}
+
+// hl7Kinds[segment][field] is the FieldKind of HL7Fields, 0 for none.
+var hl7Kinds = map[string][]FieldKind{}
+
+func init() {
+	for seg, rows := range HL7Fields {
+		n := 0
+		for _, r := range rows {
+			n = max(n, r.Field+1)
+		}
+		k := make([]FieldKind, n)
+		for _, r := range rows {
+			k[r.Field] = r.Kind
+		}
+		hl7Kinds[seg] = k
+	}
 }
 
 // HarvestHL7 adds the identifying values of the ORIGINAL message m (before
-// de-identification: the engine edits messages in place).
+// de-identification: the engine edits messages in place). One pass over
+// each segment: fields of the harvest table are read by kind, and every
+// component is checked for a full date.
 func (s *Set) HarvestHL7(m *hl7.Message) {
 	d := m.Delims()
+	var delim [256]uint8 // 1: component-level delimiter, 2: field separator
+	for _, c := range [...]byte{d.Component, d.Repetition, d.Subcomponent} {
+		if c != 0 {
+			delim[c] = 1
+		}
+	}
+	delim[d.Field] = 2
 	for i := 0; i < m.NumSegments(); i++ {
 		seg := m.Segment(i).Bytes()
 		if len(seg) < 4 {
@@ -76,27 +101,50 @@ func (s *Set) HarvestHL7(m *hl7.Message) {
 		}
 		var src source
 		copy(src.seg[:], seg[:3])
-		msh := string(seg[:3]) == "MSH"
-		s.dateScan(seg, &d, src, msh)
-		rows := HL7Fields[string(seg[:3])]
-		if len(rows) == 0 {
-			continue
+		kinds := hl7Kinds[string(seg[:3])]
+		field := 0
+		if string(seg[:3]) == "MSH" {
+			field = 1 // the first separator is MSH-1 itself
 		}
-		s.h.fields = split(s.h.fields[:0], seg, d.Field)
-		for _, r := range rows {
-			k := r.Field
-			if msh {
-				k-- // fields[1] is MSH-2
+		fstart, cstart := 3, 3
+		for p := 3; p <= len(seg); p++ {
+			var k uint8 = 2
+			if p < len(seg) {
+				if k = delim[seg[p]]; k == 0 {
+					continue
+				}
 			}
-			if k <= 0 || k >= len(s.h.fields) || len(s.h.fields[k]) == 0 {
+			// a component ends at p: a full date or timestamp?
+			if n := p - cstart; n >= 8 && (seg[cstart] == '1' || seg[cstart] == '2') {
+				s.componentDate(seg[cstart:p], src, field)
+			}
+			cstart = p + 1
+			if k != 2 {
 				continue
 			}
-			src.field = uint16(r.Field)
-			s.scratch = s.scratch[:0]
-			s.h.reps = split(s.h.reps[:0], s.h.fields[k], d.Repetition)
-			for _, rep := range s.h.reps {
-				s.hl7Rep(r.Kind, rep, &d, src)
+			if field < len(kinds) && kinds[field] != 0 && p > fstart {
+				src.field = uint16(field)
+				s.scratch = s.scratch[:0]
+				s.h.reps = split(s.h.reps[:0], seg[fstart:p], d.Repetition)
+				for _, rep := range s.h.reps {
+					s.hl7Rep(kinds[field], rep, &d, src)
+				}
 			}
+			field++
+			fstart = p + 1
+		}
+	}
+}
+
+// componentDate harvests v when it is a date or timestamp of day
+// precision: 8, 12 or 14+ digits (YYYYMMDD[HHMM[SS[.S]]]) with an
+// optional time zone.
+func (s *Set) componentDate(v []byte, src source, field int) {
+	n := digitRun(v, 0)
+	if (n == 8 || n == 12 || n >= 14) && (n == len(v) || v[n] == '.' || v[n] == '+' || v[n] == '-') {
+		if y, m, dd, ok := parseDate(v); ok {
+			src.field = uint16(field)
+			s.addDate(y, m, dd, src)
 		}
 	}
 }
@@ -228,39 +276,6 @@ func (s *Set) unescape(raw []byte, d *hl7.Delims) []byte {
 	start := len(s.scratch)
 	s.scratch = d.AppendUnescaped(s.scratch, raw)
 	return s.scratch[start:]
-}
-
-// dateScan harvests every component of the segment that is a date or
-// timestamp of day precision: 8, 12 or 14+ digits (YYYYMMDD[HHMM[SS[.S]]])
-// with an optional time zone.
-func (s *Set) dateScan(seg []byte, d *hl7.Delims, src source, msh bool) {
-	field := 0
-	if msh {
-		field = 1
-	}
-	start := 3
-	for i := 3; i <= len(seg); i++ {
-		var c byte
-		if i < len(seg) {
-			c = seg[i]
-			if c != d.Field && c != d.Component && c != d.Repetition && c != d.Subcomponent {
-				continue
-			}
-		}
-		if v := seg[start:i]; len(v) >= 8 && v[0] >= '1' && v[0] <= '2' {
-			n := digitRun(v, 0)
-			if (n == 8 || n == 12 || n >= 14) && (n == len(v) || v[n] == '.' || v[n] == '+' || v[n] == '-') {
-				if y, m, dd, ok := parseDate(v); ok {
-					src.field = uint16(field)
-					s.addDate(y, m, dd, src)
-				}
-			}
-		}
-		if c == d.Field {
-			field++
-		}
-		start = i + 1
-	}
 }
 
 // split splits b at sep into out.

@@ -12,7 +12,7 @@ const (
 	cSep   = 0
 	cAlpha = 1
 	cDigit = 2
-	cHigh  = 3
+	cHigh  = 4
 )
 
 var class [256]uint8
@@ -31,17 +31,53 @@ func init() {
 		}
 	}
 	for _, w := range CommonWords {
-		commonHash[hashString(w)] = true
+		commonHash.add(hashString(w))
 	}
 	for _, w := range StateNames {
-		stateHash[seqHashString(w)] = true
+		stateHash.add(seqHashString(w))
 	}
 }
 
 var (
-	commonHash = map[uint64]bool{}
-	stateHash  = map[uint64]bool{} // seqHash of each state name
+	commonHash = newStaticSet(len(CommonWords))
+	stateHash  = newStaticSet(len(StateNames)) // seqHash of each state name
 )
+
+// staticSet is a fixed set of hashes built at init (faster than a map in
+// the harvest loop).
+type staticSet struct{ slots []uint64 }
+
+func newStaticSet(n int) *staticSet {
+	size := 16
+	for size < 4*n {
+		size *= 2
+	}
+	return &staticSet{slots: make([]uint64, size)}
+}
+
+func (s *staticSet) add(h uint64) {
+	h |= 1
+	mask := uint64(len(s.slots) - 1)
+	for p := h & mask; ; p = (p + 1) & mask {
+		if s.slots[p] == 0 || s.slots[p] == h {
+			s.slots[p] = h
+			return
+		}
+	}
+}
+
+func (s *staticSet) has(h uint64) bool {
+	h |= 1
+	mask := uint64(len(s.slots) - 1)
+	for p := h & mask; ; p = (p + 1) & mask {
+		switch s.slots[p] {
+		case h:
+			return true
+		case 0:
+			return false
+		}
+	}
+}
 
 const (
 	fnvOffset = 14695981039346656037
