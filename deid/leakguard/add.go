@@ -5,7 +5,10 @@ import (
 	"unicode/utf8"
 )
 
-type span struct{ a, b int32 }
+type span struct {
+	a, b int32
+	h    uint64 // hashToken of the token
+}
 
 // Add harvests value as an identifying value of category cat found at src
 // (a PHI-free location such as "PID-3"), by the Rules of cat. Values too
@@ -55,18 +58,32 @@ func (s *Set) tokens(v []byte) (spans []span, letters, digits, high int) {
 			continue
 		}
 		j := i
-		for j < len(v) && class[v[j]] != cSep {
-			switch class[v[j]] {
+		h := uint64(fnvOffset)
+		hi := false
+		for j < len(v) {
+			c := v[j]
+			switch class[c] {
+			case cSep:
+				goto end
 			case cAlpha:
 				letters++
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
 			case cDigit:
 				digits++
 			default:
 				high++
+				hi = true
 			}
+			h = (h ^ uint64(c)) * fnvPrime
 			j++
 		}
-		s.spans = append(s.spans, span{int32(i), int32(j)})
+	end:
+		if hi {
+			h = hashUnicode(v[i:j])
+		}
+		s.spans = append(s.spans, span{int32(i), int32(j), h})
 		i = j
 	}
 	return s.spans, letters, digits, high
@@ -88,7 +105,7 @@ func (s *Set) add(cat Category, src source, v []byte, flags uint8) {
 		// a state or country is kept by Safe Harbor: never a hit
 		var h uint64
 		for _, sp := range spans {
-			h = seqHash(h, hashToken(v[sp.a:sp.b]))
+			h = seqHash(h, sp.h)
 		}
 		if stateHash.has(h) {
 			return
@@ -106,7 +123,7 @@ func (s *Set) add(cat Category, src source, v []byte, flags uint8) {
 			if utf8.RuneCount(tok) < r.MinLen || hasDigit(tok) {
 				continue
 			}
-			h := hashToken(tok)
+			h := sp.h
 			if commonHash.has(h) {
 				continue
 			}
@@ -199,7 +216,7 @@ func (s *Set) add(cat Category, src source, v []byte, flags uint8) {
 		if allDigits && digits < Rules[Identifier].MinDigits {
 			return
 		}
-		if len(spans) == 1 && commonHash.has(hashToken(v[spans[0].a:spans[0].b])) {
+		if len(spans) == 1 && commonHash.has(spans[0].h) {
 			return
 		}
 		if allDigits && len(spans) == 1 {
@@ -216,7 +233,7 @@ func (s *Set) addSpans(cat Category, src source, v []byte, spans []span, flags u
 	}
 	start := len(s.toks)
 	for _, sp := range spans {
-		s.toks = append(s.toks, hashToken(v[sp.a:sp.b]))
+		s.toks = append(s.toks, sp.h)
 	}
 	s.addSeq(cat, src, start, int(spans[0].b-spans[0].a), flags)
 }
