@@ -128,6 +128,14 @@ func (r *propRun) fhir(name string, data []byte) {
 func (r *propRun) check(name string, out []byte, syn leakguard.Syntax) {
 	r.checked++
 	r.set.FindAll(out, syn, func(h *leakguard.Hit) bool {
+		// the error names where, never what: the matched token is not in it
+		end := h.Offset
+		for end < len(out) && (out[end] >= '0' && out[end] <= '9' || out[end]|0x20 >= 'a' && out[end]|0x20 <= 'z' || out[end] >= 0x80) {
+			end++
+		}
+		if tok := strings.ToLower(string(out[h.Offset:end])); len(tok) >= 4 && strings.Contains(strings.ToLower(h.Error()), tok) {
+			r.t.Errorf("%s: a hit's error carries the value it found (%d bytes)", name, len(tok))
+		}
 		sh := shape(h)
 		r.shapes[sh]++
 		if _, seen := r.where[sh]; !seen {
