@@ -227,6 +227,7 @@ type Metrics struct {
 	RecordsOut     *counterVec // topic
 	RecordsFailed  *counterVec // topic, class
 	DLQ            *counterVec // topic
+	LeakGuard      *counterVec // format, category: records the output leak guard sent to the DLQ
 	Rows           *counterVec // dataset
 	RowsRejected   *counterVec // dataset
 	OutputMessages *counterVec // topic
@@ -249,6 +250,7 @@ func NewMetrics() *Metrics {
 		RecordsOut:     newCounterVec("safeharbor_records_out_total", "Records processed successfully (de-identified, vaulted).", false, "topic"),
 		RecordsFailed:  newCounterVec("safeharbor_records_failed_total", "Records that could not be parsed or de-identified, by error class.", false, "topic", "class"),
 		DLQ:            newCounterVec("safeharbor_dlq_total", "Records sent to the vault DLQ area.", false, "topic"),
+		LeakGuard:      newCounterVec("safeharbor_leak_guard_hits_total", "Records whose de-identified output held an identifying value of the original (sent to the DLQ, never onward), by category.", false, "format", "category"),
 		Rows:           newCounterVec("safeharbor_dataset_rows_total", "Rows appended to analytics datasets.", false, "dataset"),
 		RowsRejected:   newCounterVec("safeharbor_dataset_rows_rejected_total", "Rows refused by a dataset schema.", false, "dataset"),
 		OutputMessages: newCounterVec("safeharbor_output_messages_total", "Messages produced to output topics (de-identified and DLQ notices).", false, "topic"),
@@ -271,7 +273,7 @@ func NewMetrics() *Metrics {
 
 // WritePrometheus writes every metric in the Prometheus text format.
 func (m *Metrics) WritePrometheus(w io.Writer) {
-	for _, c := range []*counterVec{m.RecordsIn, m.RecordsOut, m.RecordsFailed, m.DLQ, m.Rows, m.RowsRejected,
+	for _, c := range []*counterVec{m.RecordsIn, m.RecordsOut, m.RecordsFailed, m.DLQ, m.LeakGuard, m.Rows, m.RowsRejected,
 		m.OutputMessages, m.Commits, m.SinkErrors, m.Lag, m.Ready, m.RulesInfo, m.RulesReloads} {
 		c.write(w)
 	}

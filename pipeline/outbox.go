@@ -167,6 +167,7 @@ type DLQNotice struct {
 	Partition int    `json:"partition"`
 	Offset    int64  `json:"offset"`
 	Class     string `json:"class"`
+	Reason    string `json:"reason,omitempty"` // PHI-free detail (leak guard: category, source and output field)
 	Format    string `json:"format"`
 	Size      int    `json:"size"`
 	Time      string `json:"time"`
@@ -174,7 +175,7 @@ type DLQNotice struct {
 
 func dlqNotice(topic string, msg *kafka.Message, j *job) kafka.Message {
 	b, _ := json.Marshal(DLQNotice{
-		Topic: msg.Topic, Partition: msg.Partition, Offset: msg.Offset, Class: j.class,
+		Topic: msg.Topic, Partition: msg.Partition, Offset: msg.Offset, Class: j.class, Reason: j.reason,
 		Format: j.format.String(), Size: len(msg.Value), Time: time.Now().UTC().Format(time.RFC3339Nano),
 	})
 	return kafka.Message{Topic: topic, Key: []byte(msg.Topic + "/" + strconv.Itoa(msg.Partition)), Value: b,

@@ -51,6 +51,9 @@ type Config struct {
 
 	// Deid de-identifies records (a *deid.Engine). Required.
 	Deid Deidentifier
+	// NoLeakGuard turns the output leak guard off (leakguard.go). UNSAFE: a
+	// de-identification bug would then reach Parquet and the output topics.
+	NoLeakGuard bool
 	// Rules turns de-identified records into dataset rows; nil means no
 	// datasets (or the rules of RulesWatcher when it is set). SetRules
 	// replaces them while the pipeline runs.
@@ -115,6 +118,7 @@ type job struct {
 	// results, written by a worker before done is closed
 	format    Format
 	class     string
+	reason    string // PHI-free detail of class (the leak guard's finding)
 	pseudonym string
 	msgType   string
 	out       []byte
@@ -832,7 +836,7 @@ func (p *Pipeline) hand(ps *partState, j *job) error {
 		p.m.RecordsFailed.Add(1, msg.Topic, j.class)
 		p.m.DLQ.Add(1, msg.Topic)
 		p.log.Debug("record to DLQ", "topic", msg.Topic, "partition", msg.Partition, "offset", msg.Offset,
-			"class", j.class, "format", j.format.String())
+			"class", j.class, "format", j.format.String(), "reason", j.reason)
 		if p.cfg.DLQTopic != "" {
 			if err := p.out.add(ctx, p, dlqNotice(p.cfg.DLQTopic, msg, j)); err != nil {
 				return err

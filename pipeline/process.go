@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/safeharbor/safeharbor/deid"
+	"github.com/safeharbor/safeharbor/deid/leakguard"
 	"github.com/safeharbor/safeharbor/fhir"
 	"github.com/safeharbor/safeharbor/hl7"
 	"github.com/safeharbor/safeharbor/rules"
@@ -117,10 +118,11 @@ type worker struct {
 	rows  *rules.Rows // the rows of the record in hand; handed to its job when it has any
 	buf   []byte
 	msg   hl7.Message
+	guard leakGuard // output leak guard (leakguard.go)
 }
 
 func newWorker(p *Pipeline) *worker {
-	return &worker{p: p, evals: map[*generation]Evaluator{}, rows: p.getRows()}
+	return &worker{p: p, evals: map[*generation]Evaluator{}, rows: p.getRows(), guard: leakGuard{on: !p.cfg.NoLeakGuard}}
 }
 
 // use selects the evaluator and de-identifier of generation g.
@@ -176,6 +178,7 @@ func (w *worker) process(j *job) {
 			j.class = ClassHL7NoType
 			return
 		}
+		w.guard.harvestHL7(m)
 		res, err := w.deid.HL7(m, &w.rep)
 		if err != nil {
 			j.class = ClassDeid
@@ -191,6 +194,10 @@ func (w *worker) process(j *job) {
 		if w.p.cfg.OutputHL7Topic != "" {
 			j.out = m.AppendTo(nil)
 		}
+		if !w.checkLeaks(j, w.deid, res, j.out, leakguard.HL7) {
+			j.out = nil
+			return
+		}
 	case FormatFHIR:
 		fd, ok := w.deid.(FHIRDeidentifier)
 		if !ok {
@@ -202,6 +209,7 @@ func (w *worker) process(j *job) {
 			j.class = ClassFHIRParse
 			return
 		}
+		w.guard.harvestFHIR(v)
 		res, err := fd.FHIR(v, &w.rep)
 		if err != nil {
 			j.class = ClassDeid
@@ -216,6 +224,10 @@ func (w *worker) process(j *job) {
 		}
 		if w.p.cfg.OutputFHIRTopic != "" {
 			j.out = v.AppendJSON(nil)
+		}
+		if !w.checkLeaks(j, w.deid, res, j.out, leakguard.JSON) {
+			j.out = nil
+			return
 		}
 	default:
 		j.class = ClassUnknownFormat

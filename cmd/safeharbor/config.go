@@ -69,6 +69,9 @@ type fileConfig struct {
 		ShutdownTimeout    duration `yaml:"shutdown_timeout"`
 		StartFrom          string   `yaml:"start_from"` // earliest (default) or latest
 	} `yaml:"pipeline"`
+	// LeakGuard: false turns the output leak guard off. UNSAFE (default on):
+	// an engine bug would then reach Parquet and the de-identified topics.
+	LeakGuard   *bool  `yaml:"leak_guard"`
 	MetricsAddr string `yaml:"metrics_addr"`
 	LogLevel    string `yaml:"log_level"`
 	LogFormat   string `yaml:"log_format"` // json (default) or text

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/safeharbor/safeharbor/deid"
+	"github.com/safeharbor/safeharbor/deid/leakguard"
 	"github.com/safeharbor/safeharbor/fhir"
 	"github.com/safeharbor/safeharbor/hl7"
 )
@@ -41,6 +42,8 @@ type deidRun struct {
 	progress  bool
 	lastProg  time.Time
 	done      int
+	guard     bool          // the output leak guard is on (the default)
+	set       leakguard.Set // values harvested from the message in hand
 }
 
 func runDeid(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -57,8 +60,9 @@ func runDeid(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	outDir := fs.String("out-dir", "", "write one output file per input file here (same base name) instead of stdout")
 	reportFile := fs.String("report", "", "write a JSON report of counts per identifier category and action (never values)")
 	keepGoing := fs.Bool("keep-going", false, "report bad inputs and go on with the rest (exit 1 at the end)")
+	noGuard := fs.Bool("no-leak-guard", false, "UNSAFE: do not check each output for identifying values of its original (the leak guard withholds such outputs and reports them)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: safeharbor deid [--format auto|hl7v2|fhir|text] --key-file KEY [--profile safe-harbor|shift] [--out-dir DIR] [--report FILE] [--keep-going] [FILE... | -]")
+		fmt.Fprintln(stderr, "Usage: safeharbor deid [--format auto|hl7v2|fhir|text] --key-file KEY [--profile safe-harbor|shift] [--out-dir DIR] [--report FILE] [--keep-going] [--no-leak-guard] [FILE... | -]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -94,7 +98,10 @@ func runDeid(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	r := &deidRun{eng: eng, format: *format, keepGoing: *keepGoing, stderr: stderr, progress: isTerminal(stderr)}
+	r := &deidRun{eng: eng, format: *format, keepGoing: *keepGoing, stderr: stderr, progress: isTerminal(stderr), guard: !*noGuard}
+	if *noGuard {
+		fmt.Fprintln(stderr, "safeharbor deid: WARNING: --no-leak-guard: outputs are not checked for identifiers of their originals (unsafe)")
+	}
 	files := fs.Args()
 	if len(files) == 0 {
 		files = []string{"-"}
@@ -322,6 +329,10 @@ func (r *deidRun) file(name string, data []byte, out *bufio.Writer) bool {
 
 var errStop = errors.New("stop")
 
+// testHookAfterHL7, set only by tests, edits each de-identified message
+// before it is checked and written (to simulate an engine bug).
+var testHookAfterHL7 func(m *hl7.Message)
+
 func (r *deidRun) hl7Stream(name string, data []byte, out *bufio.Writer, mllp bool) bool {
 	ok := true
 	var next func() ([]byte, int, error)
@@ -353,14 +364,27 @@ func (r *deidRun) hl7Stream(name string, data []byte, out *bufio.Writer, mllp bo
 			}
 			continue
 		}
-		if _, err := r.eng.HL7(&m, &r.report); err != nil {
+		r.harvest(&m, nil)
+		res, err := r.eng.HL7(&m, &r.report)
+		if err != nil {
 			ok = false
 			if !r.fail(name, idx, err) {
 				return false
 			}
 			continue
 		}
+		if testHookAfterHL7 != nil {
+			testHookAfterHL7(&m)
+		}
 		buf = m.AppendTo(buf[:0])
+		if err := r.leak(res, buf, leakguard.HL7); err != nil {
+			// the output is not written
+			ok = false
+			if !r.fail(name, idx, err) {
+				return false
+			}
+			continue
+		}
 		if mllp {
 			buf = hl7.AppendMLLP(nil, buf)
 		}
@@ -369,10 +393,16 @@ func (r *deidRun) hl7Stream(name string, data []byte, out *bufio.Writer, mllp bo
 	}
 }
 
-func (r *deidRun) fhirDoc(name string, line int, data []byte, out *bufio.Writer) bool {
+func (r *deidRun) fhirDoc(name string, line int, data []byte, w *bufio.Writer) bool {
 	v, err := fhir.Parse(data)
+	var out []byte
 	if err == nil {
-		_, err = r.eng.FHIR(v, &r.report)
+		r.harvest(nil, v)
+		var res deid.Result
+		if res, err = r.eng.FHIR(v, &r.report); err == nil {
+			out = v.AppendJSON(nil)
+			err = r.leak(res, out, leakguard.JSON)
+		}
 	}
 	if err != nil {
 		if line > 0 {
@@ -383,8 +413,8 @@ func (r *deidRun) fhirDoc(name string, line int, data []byte, out *bufio.Writer)
 		r.fail(name, 0, err)
 		return false
 	}
-	out.Write(v.AppendJSON(nil))
-	out.WriteByte('\n')
+	w.Write(out)
+	w.WriteByte('\n')
 	r.tick(name)
 	return true
 }
@@ -432,4 +462,33 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// harvest collects the identifying values of the original message or
+// resource for the leak guard, before de-identification edits it.
+func (r *deidRun) harvest(m *hl7.Message, v *fhir.Value) {
+	if !r.guard {
+		return
+	}
+	r.set.Reset()
+	if m != nil {
+		r.set.HarvestHL7(m)
+	} else {
+		r.set.HarvestFHIR(v)
+	}
+}
+
+// leak checks a de-identified output for harvested values: a hit is an
+// error naming category, source and output field, never the value.
+func (r *deidRun) leak(res deid.Result, out []byte, syn leakguard.Syntax) error {
+	if !r.guard {
+		return nil
+	}
+	if days, ok := r.eng.DateShift(res); ok {
+		r.set.SetDateShift(days)
+	}
+	if h, found := r.set.Find(out, syn); found {
+		return h
+	}
+	return nil
 }

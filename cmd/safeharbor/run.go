@@ -212,6 +212,10 @@ func build(c *fileConfig, log *slog.Logger) (*running, error) {
 			return nil, err
 		}
 	}
+	noGuard := c.LeakGuard != nil && !*c.LeakGuard
+	if noGuard {
+		log.Warn("leak_guard: false: the output leak guard is OFF (unsafe): de-identified output is not checked for identifiers of its original")
+	}
 	start := kafka.FirstOffset
 	if c.Pipeline.StartFrom == "latest" {
 		start = kafka.LastOffset
@@ -223,7 +227,7 @@ func build(c *fileConfig, log *slog.Logger) (*running, error) {
 		Deid: eng, DeidFor: deidFor, RulesWatcher: rw, Vault: v, Analytics: astore,
 		Workers: c.Pipeline.Workers, QueueSize: c.Pipeline.QueueSize,
 		CheckpointInterval: c.Pipeline.CheckpointInterval.Duration, ShutdownTimeout: c.Pipeline.ShutdownTimeout.Duration,
-		StartOffset: start, Logger: log,
+		StartOffset: start, Logger: log, NoLeakGuard: noGuard,
 	})
 	if err != nil {
 		r.close()
