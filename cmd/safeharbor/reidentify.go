@@ -53,17 +53,17 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 	if strings.TrimSpace(*reason) == "" {
 		return usagef("--reason is required")
 	}
-	a, err := o.openAccess()
+	ctx := context.Background()
+	a, err := o.openGuard(ctx, stderr)
 	if err != nil {
 		return err
 	}
-	defer a.audit.Close()
-	ctx := context.Background()
+	defer a.Close()
 	ev := audit.Event{Entity: "vault.patient", RecordID: *pseudonym, Action: audit.ActionRead, Reason: *reason}
 	if *emergency {
 		ev.Detail = map[string]string{"emergency_requested": "true"}
 	}
-	d, err := a.decide(ctx, policy.ActionReidentify, *emergency, ev)
+	d, err := a.Authorize(ctx, policy.ActionReidentify, *emergency, ev)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		fail := audit.Event{Entity: "vault.patient", RecordID: *pseudonym, Action: audit.ActionRead, Reason: *reason,
 			Outcome: audit.OutcomeError, Emergency: d.Emergency, Detail: map[string]string{"error": errorClass(err)}}
-		if aerr := a.record(ctx, []audit.Event{fail}); aerr != nil {
+		if aerr := a.Record(ctx, fail); aerr != nil {
 			return fmt.Errorf("%w (and auditing the failure: %v)", err, aerr)
 		}
 		return err
@@ -84,7 +84,7 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 	// Audit first: the access and every record about to be returned, before any
 	// record is decrypted or written.
 	ev.Outcome, ev.Emergency = audit.OutcomeAllowed, d.Emergency
-	ev.Detail = mergeDetail(ev.Detail, map[string]string{"policy_via": d.Via, "records": strconv.Itoa(len(refs))})
+	ev.Detail = merge(ev.Detail, map[string]string{"policy_via": d.Via, "records": strconv.Itoa(len(refs))})
 	if d.Emergency {
 		ev.Detail["approval"] = "emergency"
 	}
@@ -94,11 +94,8 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 			Reason: *reason, Outcome: audit.OutcomeAllowed, Emergency: d.Emergency,
 			Detail: map[string]string{"pseudonym": *pseudonym, "type": r.MessageType}})
 	}
-	if err := a.record(ctx, evs); err != nil {
+	if err := a.Record(ctx, evs...); err != nil {
 		return fmt.Errorf("%w; nothing returned", err)
-	}
-	if d.Alert {
-		alert(stderr, d, *pseudonym, len(refs))
 	}
 	if len(refs) == 0 {
 		fmt.Fprintf(stderr, "reidentify: no records for pseudonym %s (never stored, purged or erased); audited\n", *pseudonym)
@@ -110,7 +107,7 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 		fail := audit.Event{Entity: "vault.patient", RecordID: *pseudonym, Action: audit.ActionRead, Reason: *reason,
 			Outcome: audit.OutcomeError, Emergency: d.Emergency,
 			Detail: map[string]string{"records_written": strconv.Itoa(n), "error": "output or decryption failed"}}
-		_ = a.record(ctx, []audit.Event{fail})
+		_ = a.Record(ctx, fail)
 		return fmt.Errorf("after %d of %d records: %w", n, len(refs), werr)
 	}
 	if *outDir != "" {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/safeharbor/safeharbor/internal/miniotest"
+	"github.com/safeharbor/safeharbor/sinks/access"
 	"github.com/safeharbor/safeharbor/sinks/audit"
 	"github.com/safeharbor/safeharbor/sinks/store"
 	"github.com/safeharbor/safeharbor/sinks/vault"
@@ -38,12 +39,14 @@ allow:
   erase: [privacy]
   purge: [alice]
   rotate: [svc]
+  audit-read: [alice]
 emergency:
   reidentify: [oncall]
 `
 
 type phiEnv struct {
 	dir, vaultDir, keyring, auditLog, auditKey, policy string
+	accessCfg                                          string // the system access configuration
 	st                                                 store.Store
 	vaultArgs                                          []string
 	secrets                                            []string // key material that must never be printed
@@ -99,6 +102,9 @@ func newPHIEnv(t *testing.T, s3 ...*miniotest.Server) *phiEnv {
 	e.secrets = append(e.secrets, k1, hex.EncodeToString(ak))
 	e.auditLog = filepath.Join(e.dir, "audit.jsonl")
 	e.policy = writeFile0600(t, filepath.Join(e.dir, "policy.yaml"), testPolicy)
+	e.accessCfg = writeFile0600(t, filepath.Join(e.dir, "access.yaml"), "policy: policy.yaml\naudit:\n  log: audit.jsonl\n"+
+		"  key_file: audit.key\nanchor:\n  dir: anchors\n")
+	useAccessConfig(t, e.accessCfg)
 	if e.kr, err = vault.LoadKeyring(e.keyring); err != nil {
 		t.Fatal(err)
 	}
@@ -130,13 +136,44 @@ func (e *phiEnv) openVault(t *testing.T) *vault.Vault {
 	return v
 }
 
+// useAccessConfig points the commands at a test access configuration (the
+// test's own account is trusted as its owner) until the test ends.
+func useAccessConfig(t *testing.T, path string) {
+	t.Helper()
+	oldLoad, oldOpen := accessLoad, accessOpen
+	accessLoad = access.LoadOptions{Getenv: func(k string) string {
+		if k == access.ConfigEnv {
+			return path
+		}
+		return ""
+	}, Trust: access.Trust{UIDs: []int{os.Geteuid()}}}
+	t.Cleanup(func() { accessLoad, accessOpen = oldLoad, oldOpen })
+}
+
+// runAs makes the commands see user as the OS account (a test seam: the CLI
+// takes the identity from the OS, never from a flag).
+func runAs(user string) {
+	accessOpen.Identify = func() (access.Identity, error) {
+		return access.Identity{User: user, Via: "test", Client: "local"}, nil
+	}
+}
+
 // cmd runs a subcommand with the environment's common flags plus args, and checks
 // that no key material is printed and that PHI appears only where allowed.
+// "--as U" in args makes U the OS account running the command.
 func (e *phiEnv) cmd(t *testing.T, phiOK bool, args ...string) (int, string, string) {
 	t.Helper()
-	common := []string{"--audit-log", e.auditLog, "--audit-key-file", e.auditKey}
+	runAs("alice")
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "--as" {
+			runAs(args[i+1])
+			args = append(append([]string{}, args[:i]...), args[i+2:]...)
+			break
+		}
+	}
+	var common []string
 	if args[0] != "audit" {
-		common = append(append(common, e.vaultArgs...), "--keyring", e.keyring, "--policy", e.policy, "--client-addr", "10.0.0.7:5555")
+		common = append(append(common, e.vaultArgs...), "--keyring", e.keyring)
 	}
 	n := 2 // "vault erase", "audit show"
 	if args[0] == "reidentify" {
@@ -187,7 +224,7 @@ func find(rs []audit.Record, entity, id string, outcome audit.Outcome) *audit.Re
 
 func TestReidentifyAllowed(t *testing.T) {
 	e := newPHIEnv(t)
-	code, out, errs := e.cmd(t, true, "reidentify", "--pseudonym", "pA", "--user", "alice", "--reason", "ticket 42")
+	code, out, errs := e.cmd(t, true, "reidentify", "--pseudonym", "pA", "--as", "alice", "--reason", "ticket 42")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -196,7 +233,7 @@ func TestReidentifyAllowed(t *testing.T) {
 	}
 	rs := e.records(t)
 	r := find(rs, "vault.patient", "pA", audit.OutcomeAllowed)
-	if r == nil || r.Actor != "alice" || r.Action != audit.ActionRead || r.Client != "10.0.0.7:5555" || r.Reason != "ticket 42" || r.Emergency {
+	if r == nil || r.Actor != "alice" || r.Action != audit.ActionRead || r.Client != "local" || r.Reason != "ticket 42" || r.Emergency {
 		t.Fatalf("audit record: %+v", r)
 	}
 	reads := 0
@@ -211,14 +248,13 @@ func TestReidentifyAllowed(t *testing.T) {
 	// --config supplies the vault and keyring instead of flags.
 	cfg := writeFile0600(t, filepath.Join(e.dir, "run.yaml"), "vault:\n  dir: "+e.vaultDir+"\nkeys:\n  vault_keyring_file: "+e.keyring+"\n")
 	var cout, cerr bytes.Buffer
-	if code := dispatch([]string{"reidentify", "--config", cfg, "--audit-log", e.auditLog, "--audit-key-file", e.auditKey,
-		"--policy", e.policy, "--pseudonym", "pB", "--user", "alice", "--reason", "cfg"}, nil, &cout, &cerr); code != exitOK ||
+	if code := dispatch([]string{"reidentify", "--config", cfg, "--pseudonym", "pB", "--reason", "cfg"}, nil, &cout, &cerr); code != exitOK ||
 		strings.Count(cout.String(), phiB[0]) != 2 {
 		t.Fatalf("--config: %d %q", code, cerr.String())
 	}
 	// --out writes 0600 files.
 	od := filepath.Join(e.dir, "out")
-	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--user", "alice", "--reason", "ticket 43", "--out", od); code != exitOK {
+	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--as", "alice", "--reason", "ticket 43", "--out", od); code != exitOK {
 		t.Fatalf("--out: %d %s", code, errs)
 	}
 	files, _ := os.ReadDir(od)
@@ -239,7 +275,7 @@ func TestReidentifyAuditsBeforeOutput(t *testing.T) {
 	old := reidentifyOutput
 	reidentifyOutput = func(io.Writer) io.Writer { return failWriter{} }
 	defer func() { reidentifyOutput = old }()
-	code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--user", "alice", "--reason", "ticket 42")
+	code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--as", "alice", "--reason", "ticket 42")
 	if code != exitFail || !strings.Contains(errs, "write output") {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -251,7 +287,7 @@ func TestReidentifyAuditsBeforeOutput(t *testing.T) {
 
 func TestReidentifyDeniedAndEmergency(t *testing.T) {
 	e := newPHIEnv(t)
-	code, out, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--user", "carol", "--reason", "curious")
+	code, out, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--as", "carol", "--reason", "curious")
 	if code != exitFail || out != "" || !strings.Contains(errs, "refused") {
 		t.Fatalf("carol: exit %d out %q err %q", code, out, errs)
 	}
@@ -259,25 +295,39 @@ func TestReidentifyDeniedAndEmergency(t *testing.T) {
 		t.Fatal("denied attempt not audited")
 	}
 	// bob has only break-glass access: refused without --emergency.
-	if code, out, _ := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--user", "bob", "--reason", "ER"); code != exitFail || out != "" {
+	if code, out, _ := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--as", "bob", "--reason", "ER"); code != exitFail || out != "" {
 		t.Fatalf("bob without emergency: %d", code)
 	}
-	before := emergencyAccessTotal.Value()
-	code, out, errs = e.cmd(t, true, "reidentify", "--pseudonym", "pA", "--user", "bob", "--reason", "ER, approver unreachable", "--emergency")
+	before := access.EmergencyTotal()
+	code, out, errs = e.cmd(t, true, "reidentify", "--pseudonym", "pA", "--as", "bob", "--reason", "ER, approver unreachable", "--emergency")
 	if code != exitOK || !strings.Contains(out, phiA[0]) {
 		t.Fatalf("emergency: exit %d err %q", code, errs)
 	}
-	if !strings.Contains(errs, `"level":"WARN"`) || !strings.Contains(errs, emergencyEvent) || emergencyAccessTotal.Value() != before+1 {
+	if !strings.Contains(errs, `"level":"WARN"`) || !strings.Contains(errs, access.EmergencyEvent) || access.EmergencyTotal() != before+1 {
 		t.Fatalf("no alert: %q", errs)
 	}
 	r := find(e.records(t), "vault.patient", "pA", audit.OutcomeAllowed)
 	if r == nil || !r.Emergency || r.Detail["approval"] != "emergency" || r.Actor != "bob" {
 		t.Fatalf("emergency not flagged: %+v", r)
 	}
-	// Missing --user is a usage error, whatever $USER says.
+	// The identity is the OS account: --user naming someone else is refused
+	// (exit 2) and $USER/$SUDO_USER change nothing.
 	t.Setenv("USER", "alice")
-	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--reason", "x"); code != exitUsage || !strings.Contains(errs, "--user") {
-		t.Fatalf("no --user: %d %q", code, errs)
+	t.Setenv("SUDO_USER", "alice")
+	if code, out, errs := e.cmd(t, false, "reidentify", "--as", "carol", "--user", "alice", "--pseudonym", "pA", "--reason", "x"); code != exitUsage || out != "" || !strings.Contains(errs, "not the OS account") {
+		t.Fatalf("--user alice as carol: %d %q", code, errs)
+	}
+	if code, out, _ := e.cmd(t, false, "reidentify", "--as", "carol", "--pseudonym", "pA", "--reason", "x"); code != exitFail || out != "" {
+		t.Fatalf("carol with USER=alice: %d", code)
+	}
+	if code, _, errs := e.cmd(t, true, "reidentify", "--as", "alice", "--user", "alice", "--pseudonym", "pA", "--reason", "x"); code != exitOK {
+		t.Fatalf("--user equal to the OS account: %d %q", code, errs)
+	}
+	// The old self-asserting flags are gone: a caller cannot choose the policy or the audit log.
+	for _, f := range [][]string{{"--policy", e.policy}, {"--audit-log", filepath.Join(e.dir, "mine.jsonl")}, {"--audit-key-file", e.auditKey}} {
+		if code, _, _ := e.cmd(t, false, append([]string{"reidentify", "--pseudonym", "pA", "--reason", "x"}, f...)...); code != exitUsage {
+			t.Fatalf("%s accepted: %d", f[0], code)
+		}
 	}
 }
 
@@ -288,7 +338,7 @@ func TestVaultEraseCommand(t *testing.T) {
 	if err != nil || len(refs) != 6 {
 		t.Fatalf("refs %d %v", len(refs), err)
 	}
-	code, _, errs := e.cmd(t, false, "vault", "erase", "--pseudonym", "pA", "--user", "bob", "--reason", "request 7")
+	code, _, errs := e.cmd(t, false, "vault", "erase", "--pseudonym", "pA", "--as", "bob", "--reason", "request 7")
 	if code != exitFail || !strings.Contains(errs, "refused") {
 		t.Fatalf("bob erase: %d %q", code, errs)
 	}
@@ -298,13 +348,13 @@ func TestVaultEraseCommand(t *testing.T) {
 	if _, err := e.openVault(t).OpenRef(ctx, refs[0]); err != nil {
 		t.Fatalf("denied erase changed data: %v", err)
 	}
-	code, out, errs := e.cmd(t, false, "vault", "erase", "--pseudonym", "pA", "--user", "alice", "--reason", "request 7")
+	code, out, errs := e.cmd(t, false, "vault", "erase", "--pseudonym", "pA", "--as", "alice", "--reason", "request 7")
 	if code != exitOK || !strings.Contains(out, "6 records") {
 		t.Fatalf("alice erase: %d %q %q", code, out, errs)
 	}
 	rs := e.records(t)
 	r := find(rs, "vault.key", "pA", audit.OutcomeAllowed)
-	if r == nil || r.Action != audit.ActionDelete || r.Detail["records"] != "6" || r.Client != "10.0.0.7:5555" {
+	if r == nil || r.Action != audit.ActionDelete || r.Detail["records"] != "6" || r.Client != "local" {
 		t.Fatalf("erase audit: %+v", r)
 	}
 	if find(rs, "vault.record", recordID(refs[0]), audit.OutcomeAllowed) == nil {
@@ -316,10 +366,10 @@ func TestVaultEraseCommand(t *testing.T) {
 			t.Fatalf("erased record readable: %v", err)
 		}
 	}
-	if code, out, _ := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--user", "alice", "--reason", "check"); code != exitOK || out != "" {
+	if code, out, _ := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--as", "alice", "--reason", "check"); code != exitOK || out != "" {
 		t.Fatalf("reidentify after erase: %d %q", code, out)
 	}
-	code, out, _ = e.cmd(t, true, "reidentify", "--pseudonym", "pB", "--user", "alice", "--reason", "check")
+	code, out, _ = e.cmd(t, true, "reidentify", "--pseudonym", "pB", "--as", "alice", "--reason", "check")
 	if code != exitOK || strings.Count(out, phiB[0]) != 2 {
 		t.Fatalf("other patient: %d", code)
 	}
@@ -327,10 +377,10 @@ func TestVaultEraseCommand(t *testing.T) {
 
 func TestVaultPurgeRotateAndAuditCommands(t *testing.T) {
 	e := newPHIEnv(t)
-	if code, _, errs := e.cmd(t, false, "vault", "purge", "--before", "2024-01-05", "--user", "bob"); code != exitFail || !strings.Contains(errs, "refused") {
+	if code, _, errs := e.cmd(t, false, "vault", "purge", "--before", "2024-01-05", "--as", "bob"); code != exitFail || !strings.Contains(errs, "refused") {
 		t.Fatalf("bob purge: %d %q", code, errs)
 	}
-	code, out, errs := e.cmd(t, false, "vault", "purge", "--before", "2024-01-05", "--user", "alice")
+	code, out, errs := e.cmd(t, false, "vault", "purge", "--before", "2024-01-05", "--as", "alice")
 	// Segments: offsets 0-2 (newest Jan 3) and 3-5 (Jan 6), 6-7 (Jan 8): one purged.
 	if code != exitOK || !strings.Contains(out, "purged 1 segments (3 records)") {
 		t.Fatalf("purge: %d %q %q", code, out, errs)
@@ -344,10 +394,10 @@ func TestVaultPurgeRotateAndAuditCommands(t *testing.T) {
 	e.secrets = append(e.secrets, k2)
 	old, _ := os.ReadFile(e.keyring)
 	writeFile0600(t, e.keyring, string(old)+"k2:"+k2+"\n")
-	if code, _, _ := e.cmd(t, false, "vault", "rotate", "--user", "alice"); code != exitFail {
+	if code, _, _ := e.cmd(t, false, "vault", "rotate", "--as", "alice"); code != exitFail {
 		t.Fatalf("alice rotate: %d", code)
 	}
-	code, out, errs = e.cmd(t, false, "vault", "rotate", "--user", "svc")
+	code, out, errs = e.cmd(t, false, "vault", "rotate", "--as", "svc")
 	if code != exitOK || !strings.Contains(out, "rotated to key id k2: 2 data keys and 2 segments") {
 		t.Fatalf("rotate: %d %q %q", code, out, errs)
 	}
@@ -356,15 +406,15 @@ func TestVaultPurgeRotateAndAuditCommands(t *testing.T) {
 	}
 	// A world-readable keyring is refused (usage), with no key material printed.
 	os.Chmod(e.keyring, 0o644)
-	if code, _, errs := e.cmd(t, false, "vault", "rotate", "--user", "svc"); code != exitUsage || !strings.Contains(errs, "chmod 600") {
+	if code, _, errs := e.cmd(t, false, "vault", "rotate", "--as", "svc"); code != exitUsage || !strings.Contains(errs, "chmod 600") {
 		t.Fatalf("0644 keyring: %d %q", code, errs)
 	}
 	os.Chmod(e.keyring, 0o600)
 
 	// audit show and verify.
-	code, out, _ = e.cmd(t, false, "audit", "show", "--since", "1h")
+	code, out, errs = e.cmd(t, false, "audit", "show", "--since", "1h")
 	if code != exitOK || !strings.Contains(out, "rotate to k2") || !strings.Contains(out, "denied") {
-		t.Fatalf("show: %d %q", code, out)
+		t.Fatalf("show: %d %q %q", code, out, errs)
 	}
 	if code, out, errs := e.cmd(t, false, "audit", "verify"); code != exitOK || !strings.Contains(out, "verified") {
 		t.Fatalf("verify: %d %q %q", code, out, errs)
@@ -382,19 +432,74 @@ func TestVaultPurgeRotateAndAuditCommands(t *testing.T) {
 // The same commands against a real MinIO vault, with S3 credentials from 0600 files.
 func TestVaultCommandsOnMinIO(t *testing.T) {
 	e := newPHIEnv(t, miniotest.Start(t))
-	code, out, errs := e.cmd(t, true, "reidentify", "--pseudonym", "pA", "--user", "alice", "--reason", "ticket 9")
+	code, out, errs := e.cmd(t, true, "reidentify", "--pseudonym", "pA", "--as", "alice", "--reason", "ticket 9")
 	if code != exitOK || strings.Count(out, phiA[0]) != 6 {
 		t.Fatalf("reidentify: %d %q", code, errs)
 	}
-	if code, _, errs := e.cmd(t, false, "vault", "erase", "--pseudonym", "pA", "--user", "alice", "--reason", "request 9"); code != exitOK {
+	if code, _, errs := e.cmd(t, false, "vault", "erase", "--pseudonym", "pA", "--as", "alice", "--reason", "request 9"); code != exitOK {
 		t.Fatalf("erase: %d %q", code, errs)
 	}
-	if code, out, _ := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--user", "alice", "--reason", "check"); code != exitOK || out != "" {
+	if code, out, _ := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--as", "alice", "--reason", "check"); code != exitOK || out != "" {
 		t.Fatalf("after erase: %d %q", code, out)
 	}
 	// A secret file readable by others is refused without printing it.
 	os.Chmod(e.vaultArgs[len(e.vaultArgs)-1], 0o644)
-	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pB", "--user", "alice", "--reason", "x"); code != exitUsage || !strings.Contains(errs, "chmod 600") {
+	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pB", "--as", "alice", "--reason", "x"); code != exitUsage || !strings.Contains(errs, "chmod 600") {
 		t.Fatalf("0644 secret: %d %q", code, errs)
+	}
+}
+
+// Replacing the audit log and its head with an older copy passed the old
+// head-only check; `audit verify` now checks the anchors and reports it, and no
+// PHI command runs on a rolled-back trail.
+func TestAuditVerifyDetectsRollback(t *testing.T) {
+	e := newPHIEnv(t)
+	if code, _, errs := e.cmd(t, true, "reidentify", "--pseudonym", "pA", "--reason", "ticket 1"); code != exitOK {
+		t.Fatalf("reidentify: %d %s", code, errs)
+	}
+	old, _ := os.ReadFile(e.auditLog)
+	oldHead, _ := os.ReadFile(audit.CheckpointPath(e.auditLog))
+	if code, _, errs := e.cmd(t, true, "reidentify", "--pseudonym", "pB", "--reason", "ticket 2"); code != exitOK {
+		t.Fatalf("reidentify: %d %s", code, errs)
+	}
+	if code, out, errs := e.cmd(t, false, "audit", "verify"); code != exitOK || !strings.Contains(out, "anchored through seq") {
+		t.Fatalf("verify: %d %q %q", code, out, errs)
+	}
+	// Reading the trail is policy-checked (bob may not) and audited.
+	if code, out, _ := e.cmd(t, false, "audit", "show", "--as", "bob"); code != exitFail || out != "" {
+		t.Fatalf("bob audit show: %d %q", code, out)
+	}
+	if find(e.records(t), "audit.log", "since 0001-01-01T00:00:00Z", audit.OutcomeDenied) == nil {
+		t.Fatal("denied audit read not audited")
+	}
+	writeFile0600(t, e.auditLog, string(old))
+	writeFile0600(t, audit.CheckpointPath(e.auditLog), string(oldHead))
+	code, _, errs := e.cmd(t, false, "audit", "verify")
+	if code != exitFail || !strings.Contains(errs, "FAILED") || !strings.Contains(errs, "rolled back") {
+		t.Fatalf("rolled-back verify: %d %q", code, errs)
+	}
+	if code, out, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--reason", "after rollback"); code == exitOK || out != "" {
+		t.Fatalf("reidentify on a rolled-back trail: %d %q %q", code, out, errs)
+	}
+	// Deleting the trail is detected too.
+	os.Remove(e.auditLog)
+	os.Remove(audit.CheckpointPath(e.auditLog))
+	if code, _, errs := e.cmd(t, false, "audit", "verify"); code != exitFail || !strings.Contains(errs, "deleted") {
+		t.Fatalf("deleted trail: %d %q", code, errs)
+	}
+}
+
+// Without a trusted access configuration no PHI command runs.
+func TestPHICommandsNeedTrustedAccessConfig(t *testing.T) {
+	e := newPHIEnv(t)
+	os.Chmod(e.accessCfg, 0o666)
+	code, out, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--reason", "x")
+	if code != exitUsage || out != "" || !strings.Contains(errs, "writable by group or others") {
+		t.Fatalf("writable config: %d %q", code, errs)
+	}
+	os.Chmod(e.accessCfg, 0o600)
+	os.Chmod(e.policy, 0o622)
+	if code, _, errs := e.cmd(t, false, "vault", "erase", "--pseudonym", "pA", "--reason", "x"); code != exitUsage || !strings.Contains(errs, "policy") {
+		t.Fatalf("writable policy: %d %q", code, errs)
 	}
 }

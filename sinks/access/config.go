@@ -47,8 +47,8 @@ type Config struct {
 	// identity of the pipeline.
 	ServiceAccount string `yaml:"service_account"`
 	// Policy is the access policy file (sinks/policy).
-	Policy string      `yaml:"policy"`
-	Audit  AuditConfig `yaml:"audit"`
+	Policy string       `yaml:"policy"`
+	Audit  AuditConfig  `yaml:"audit"`
 	Anchor AnchorConfig `yaml:"anchor"`
 	Alert  AlertConfig  `yaml:"alert"`
 

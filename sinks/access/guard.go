@@ -252,8 +252,8 @@ func (g *Guard) Close() error { return g.log.Close() }
 
 // ShowAudit prints the audit trail since t, after checking the actor may read
 // it (policy action audit-read) and auditing the read.
-func (g *Guard) ShowAudit(ctx context.Context, w io.Writer, since time.Time) error {
-	ev := audit.Event{Entity: "audit.log", RecordID: "since " + since.UTC().Format(time.RFC3339), Action: audit.ActionRead}
+func (g *Guard) ShowAudit(ctx context.Context, w io.Writer, since time.Time, reason string) error {
+	ev := audit.Event{Entity: "audit.log", RecordID: "since " + since.UTC().Format(time.RFC3339), Action: audit.ActionRead, Reason: reason}
 	if _, err := g.Authorize(ctx, policy.ActionAuditRead, false, ev); err != nil {
 		return err
 	}

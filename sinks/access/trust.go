@@ -56,7 +56,6 @@ func TrustAccount(name string) Trust {
 	return Trust{UIDs: []int{uid}}
 }
 
-
 // CheckTrusted checks that path is a regular file (not a symbolic link) owned
 // by a trusted account and not writable by group or others, and that its
 // directory is owned by root or a trusted account and not writable by group
