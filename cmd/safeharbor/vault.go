@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safeharbor/safeharbor/config"
 	"github.com/safeharbor/safeharbor/sinks/access"
 	"github.com/safeharbor/safeharbor/sinks/audit"
 	"github.com/safeharbor/safeharbor/sinks/policy"
@@ -92,10 +93,10 @@ func readSecret(flagName, path string) (string, error) {
 
 // openVault opens the vault named by the flags (or the --config file).
 func (o *phiFlags) openVault() (*vault.Vault, error) {
-	var t target
+	var t config.Target
 	keyring := o.keyring
 	if o.config != "" {
-		c, err := loadConfig(o.config, o.env)
+		c, err := config.Load(o.config, o.env)
 		if err != nil {
 			return nil, usagef("--config: %v", err)
 		}
@@ -105,14 +106,14 @@ func (o *phiFlags) openVault() (*vault.Vault, error) {
 		}
 	}
 	if o.vaultDir != "" || o.s3Endpoint != "" {
-		t = target{Dir: o.vaultDir}
+		t = config.Target{Dir: o.vaultDir}
 		t.S3.Endpoint, t.S3.Bucket, t.S3.Region, t.S3.CAFile, t.S3.Insecure = o.s3Endpoint, o.s3Bucket, o.s3Region, o.s3CAFile, o.s3Insecure
 		t.S3.AccessKeyFile, t.S3.SecretKeyFile = o.s3AccessKeyFile, o.s3SecretKeyFile
 	}
 	if o.vaultDir != "" && o.s3Endpoint != "" {
 		return nil, usagef("give either --vault-dir or --s3-endpoint, not both")
 	}
-	if t.Dir == "" && t.S3.Endpoint == "" {
+	if t.Dir == "" && !t.S3.Set() {
 		return nil, usagef("no vault: give --vault-dir DIR, --s3-endpoint/--s3-bucket, or --config FILE")
 	}
 	if keyring == "" {
@@ -123,7 +124,7 @@ func (o *phiFlags) openVault() (*vault.Vault, error) {
 		return nil, usagef("%v", err)
 	}
 	var st store.Store
-	if t.S3.Endpoint == "" {
+	if !t.S3.Set() {
 		if _, err := os.Stat(t.Dir); err != nil {
 			return nil, usagef("vault directory: %v", err)
 		}
@@ -136,27 +137,27 @@ func (o *phiFlags) openVault() (*vault.Vault, error) {
 		if t.S3.Bucket == "" {
 			return nil, usagef("--s3-bucket is required with --s3-endpoint")
 		}
-		if t.S3.accessKey == "" {
-			if t.S3.accessKey = o.env("SAFEHARBOR_VAULT_S3_ACCESS_KEY"); t.S3.accessKey == "" {
+		if t.S3.AccessKey == "" {
+			if t.S3.AccessKey = o.env("SAFEHARBOR_VAULT_S3_ACCESS_KEY"); t.S3.AccessKey == "" {
 				if t.S3.AccessKeyFile == "" {
 					return nil, usagef("S3 access key: give --s3-access-key-file or set SAFEHARBOR_VAULT_S3_ACCESS_KEY")
 				}
-				if t.S3.accessKey, err = readSecret("s3-access-key-file", t.S3.AccessKeyFile); err != nil {
+				if t.S3.AccessKey, err = readSecret("s3-access-key-file", t.S3.AccessKeyFile); err != nil {
 					return nil, err
 				}
 			}
 		}
-		if t.S3.secretKey == "" {
-			if t.S3.secretKey = o.env("SAFEHARBOR_VAULT_S3_SECRET_KEY"); t.S3.secretKey == "" {
+		if t.S3.SecretKey == "" {
+			if t.S3.SecretKey = o.env("SAFEHARBOR_VAULT_S3_SECRET_KEY"); t.S3.SecretKey == "" {
 				if t.S3.SecretKeyFile == "" {
 					return nil, usagef("S3 secret key: give --s3-secret-key-file or set SAFEHARBOR_VAULT_S3_SECRET_KEY")
 				}
-				if t.S3.secretKey, err = readSecret("s3-secret-key-file", t.S3.SecretKeyFile); err != nil {
+				if t.S3.SecretKey, err = readSecret("s3-secret-key-file", t.S3.SecretKeyFile); err != nil {
 					return nil, err
 				}
 			}
 		}
-		if st, err = openTarget("vault", &t); err != nil {
+		if st, err = t.Open(context.Background(), "vault"); err != nil {
 			return nil, err
 		}
 	}

@@ -56,6 +56,19 @@ type Config struct {
 	dir, path string
 	// trust is who may own the files this configuration names.
 	trust Trust
+	// local marks LocalConfig: no policy; the running account may store.
+	local bool
+}
+
+// LocalConfig is the access configuration of a single-host or demo
+// `safeharbor run` when no system access configuration exists: the pipeline's
+// vault writes are audited to log (key from keyFile) and anchored in
+// anchorDir. Without a policy, the running account may only store (the
+// pipeline's own writes); every other action is denied.
+func LocalConfig(log, keyFile, anchorDir string) *Config {
+	c := &Config{Audit: AuditConfig{Log: log, KeyFile: keyFile}, Anchor: AnchorConfig{Dir: anchorDir}, local: true}
+	c.applyDefaults()
+	return c
 }
 
 // AuditConfig says where the audit trail is kept.

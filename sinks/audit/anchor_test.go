@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,4 +185,23 @@ func TestStoreLogAnchored(t *testing.T) {
 	if _, err := OpenStore(ctx, logStore, key, Options{Anchor: a}); err == nil {
 		t.Fatal("truncated store log opened")
 	}
+}
+
+// Two writers on one log file would fork the chain: the second open fails.
+func TestFileLogSingleWriter(t *testing.T) {
+	key := testKey(t, 27)
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	l, err := OpenFile(path, key, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenFile(path, key, Options{}); err == nil || !strings.Contains(err.Error(), "another process") {
+		t.Fatalf("second writer: %v", err)
+	}
+	l.Close()
+	l2, err := OpenFile(path, key, Options{})
+	if err != nil {
+		t.Fatalf("after close: %v", err)
+	}
+	l2.Close()
 }

@@ -30,6 +30,10 @@ func OpenFile(path string, key *Key, opts Options) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: open log: %w", err)
 	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("audit: %s: %w", path, err)
+	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
