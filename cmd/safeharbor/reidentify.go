@@ -2,16 +2,17 @@ package main
 
 import (
 	"context"
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/safeharbor/safeharbor/sinks/access"
 	"github.com/safeharbor/safeharbor/sinks/audit"
 	"github.com/safeharbor/safeharbor/sinks/policy"
 	"github.com/safeharbor/safeharbor/sinks/vault"
@@ -43,9 +44,21 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 	pseudonym := fs.String("pseudonym", "", "pseudonym of the patient (required)")
 	reason := fs.String("reason", "", "why (required; recorded in the audit trail, no PHI)")
 	emergency := fs.Bool("emergency", false, "break-glass access when the normal approver is unavailable (flagged, alerted, reviewed)")
-	outDir := fs.String("out", "", "write each record to a file (mode 0600) in this directory instead of stdout")
+	out := fs.String("out", "", "write an encrypted, signed extract to this new file (and FILE.sig) instead of stdout; needs --recipient")
+	recipient := fs.String("recipient", "", "name of the extract's recipient in the access configuration (extraction.recipients)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
+	}
+	if (*out == "") != (*recipient == "") {
+		return usagef("--out and --recipient go together: file output is always encrypted to a named recipient and signed")
+	}
+	if *out != "" {
+		if _, err := os.Lstat(*out); err == nil {
+			return usagef("--out: %s exists; extracts never replace a file", *out)
+		}
+		if _, err := os.Lstat(*out + ".sig"); err == nil {
+			return usagef("--out: %s.sig exists; extracts never replace a file", *out)
+		}
 	}
 	if !vault.ValidPseudonym(*pseudonym) {
 		return usagef("--pseudonym is required: 1-128 characters of [A-Za-z0-9._=~-]")
@@ -59,6 +72,13 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	if *recipient != "" {
+		if err := a.CheckRecipient(*recipient); err != nil {
+			return usagef("--recipient: %v", err)
+		}
+	} else if a.RequireEncryption() {
+		return usagef("plaintext output is disabled (extraction.require_encryption): give --out FILE --recipient NAME")
+	}
 	ev := audit.Event{Entity: "vault.patient", RecordID: *pseudonym, Action: audit.ActionRead, Reason: *reason}
 	if *emergency {
 		ev.Detail = map[string]string{"emergency_requested": "true"}
@@ -88,6 +108,9 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 	if d.Emergency {
 		ev.Detail["approval"] = "emergency"
 	}
+	if *recipient != "" {
+		ev.Detail["extract_recipient"] = *recipient
+	}
 	evs := []audit.Event{ev}
 	for _, r := range refs {
 		evs = append(evs, audit.Event{Entity: "vault.record", RecordID: recordID(r), Action: audit.ActionRead,
@@ -102,50 +125,49 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 
-	n, werr := writeRecords(ctx, v, refs, *outDir, reidentifyOutput(stdout))
+	w := reidentifyOutput(stdout)
+	var buf bytes.Buffer
+	if *recipient != "" {
+		w = &buf
+	}
+	n, werr := writeRecords(ctx, v, refs, w)
+	var ext *access.Extract
+	if werr == nil && *recipient != "" {
+		if ext, werr = a.Seal(*recipient, buf.Bytes()); werr == nil {
+			if werr = access.WriteExclusive(*out, ext.Ciphertext); werr == nil {
+				if werr = access.WriteExclusive(*out+".sig", ext.Signature); werr != nil {
+					os.Remove(*out)
+				}
+			}
+		}
+		clear(buf.Bytes())
+	}
 	if werr != nil {
 		fail := audit.Event{Entity: "vault.patient", RecordID: *pseudonym, Action: audit.ActionRead, Reason: *reason,
 			Outcome: audit.OutcomeError, Emergency: d.Emergency,
-			Detail: map[string]string{"records_written": strconv.Itoa(n), "error": "output or decryption failed"}}
+			Detail: map[string]string{"records_written": strconv.Itoa(n), "error": "output, encryption or decryption failed"}}
 		_ = a.Record(ctx, fail)
 		return fmt.Errorf("after %d of %d records: %w", n, len(refs), werr)
 	}
-	if *outDir != "" {
-		fmt.Fprintf(stderr, "reidentify: wrote %d records to %s; audited\n", n, *outDir)
+	if ext != nil {
+		done := audit.Event{Entity: "extract", RecordID: *pseudonym, Action: audit.ActionCreate, Reason: *reason,
+			Outcome: audit.OutcomeAllowed, Emergency: d.Emergency,
+			Detail: map[string]string{"recipient": *recipient, "signer": ext.KeyID[:16], "records": strconv.Itoa(n)}}
+		if err := a.Record(ctx, done); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "reidentify: %d records encrypted to %s and signed: %s, %s.sig; audited\n", n, *recipient, *out, *out)
 	}
 	return nil
 }
 
-// writeRecords decrypts refs and writes them to outDir (one 0600 file each) or w.
+// writeRecords decrypts refs and writes them to w, each after a header line.
 // Errors never quote record contents.
-func writeRecords(ctx context.Context, v *vault.Vault, refs []vault.Ref, outDir string, w io.Writer) (int, error) {
-	if outDir != "" {
-		if err := os.MkdirAll(outDir, 0o700); err != nil {
-			return 0, fmt.Errorf("--out: %w", err)
-		}
-	}
+func writeRecords(ctx context.Context, v *vault.Vault, refs []vault.Ref, w io.Writer) (int, error) {
 	for i, r := range refs {
 		rec, err := v.OpenRef(ctx, r)
 		if err != nil {
 			return i, err
-		}
-		if outDir != "" {
-			name := filepath.Join(outDir, fmt.Sprintf("%s-%d-%020d.msg", vault.SanitizeSource(r.Source), r.Partition, r.Offset))
-			if r.DLQ {
-				name = strings.TrimSuffix(name, ".msg") + ".dlq.msg"
-			}
-			f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-			if err != nil {
-				return i, fmt.Errorf("--out: %w", err)
-			}
-			_, err = f.Write(rec.Data)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return i, fmt.Errorf("--out: write %s: %w", filepath.Base(name), err)
-			}
-			continue
 		}
 		t := ""
 		if !rec.Time.IsZero() {

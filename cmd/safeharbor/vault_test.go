@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"filippo.io/age"
 
 	"github.com/safeharbor/safeharbor/internal/miniotest"
 	"github.com/safeharbor/safeharbor/sinks/access"
@@ -46,7 +49,9 @@ emergency:
 
 type phiEnv struct {
 	dir, vaultDir, keyring, auditLog, auditKey, policy string
-	accessCfg                                          string // the system access configuration
+	accessCfg                                          string              // the system access configuration
+	ageID                                              *age.X25519Identity // the "irb" extract recipient's private key
+	signPub                                            ed25519.PublicKey
 	st                                                 store.Store
 	vaultArgs                                          []string
 	secrets                                            []string // key material that must never be printed
@@ -102,8 +107,17 @@ func newPHIEnv(t *testing.T, s3 ...*miniotest.Server) *phiEnv {
 	e.secrets = append(e.secrets, k1, hex.EncodeToString(ak))
 	e.auditLog = filepath.Join(e.dir, "audit.jsonl")
 	e.policy = writeFile0600(t, filepath.Join(e.dir, "policy.yaml"), testPolicy)
+	if e.ageID, err = age.GenerateX25519Identity(); err != nil {
+		t.Fatal(err)
+	}
+	seed := make([]byte, ed25519.SeedSize)
+	rand.Read(seed)
+	e.signPub = ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
+	writeFile0600(t, filepath.Join(e.dir, "extract-signing.key"), hex.EncodeToString(seed))
+	e.secrets = append(e.secrets, hex.EncodeToString(seed), e.ageID.String())
 	e.accessCfg = writeFile0600(t, filepath.Join(e.dir, "access.yaml"), "policy: policy.yaml\naudit:\n  log: audit.jsonl\n"+
-		"  key_file: audit.key\nanchor:\n  dir: anchors\n")
+		"  key_file: audit.key\nanchor:\n  dir: anchors\nextraction:\n  recipients:\n    irb: "+e.ageID.Recipient().String()+
+		"\n  signing_key_file: extract-signing.key\n")
 	useAccessConfig(t, e.accessCfg)
 	if e.kr, err = vault.LoadKeyring(e.keyring); err != nil {
 		t.Fatal(err)
@@ -204,6 +218,9 @@ func (e *phiEnv) records(t *testing.T) []audit.Record {
 	}
 	var out []audit.Record
 	for _, l := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		if len(l) == 0 {
+			continue
+		}
 		var r audit.Record
 		if err := json.Unmarshal(l, &r); err != nil {
 			t.Fatal(err)
@@ -252,17 +269,71 @@ func TestReidentifyAllowed(t *testing.T) {
 		strings.Count(cout.String(), phiB[0]) != 2 {
 		t.Fatalf("--config: %d %q", code, cerr.String())
 	}
-	// --out writes 0600 files.
-	od := filepath.Join(e.dir, "out")
-	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--as", "alice", "--reason", "ticket 43", "--out", od); code != exitOK {
-		t.Fatalf("--out: %d %s", code, errs)
+}
+
+// File output is an extract: encrypted with age to a recipient named in the
+// access configuration, signed with the extraction key, created exclusively
+// (no truncation of an existing file, no symlink followed).
+func TestReidentifyExtract(t *testing.T) {
+	e := newPHIEnv(t)
+	out := filepath.Join(e.dir, "extract.age")
+	// Plaintext files are gone: --out needs --recipient.
+	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--reason", "r", "--out", out); code != exitUsage || !strings.Contains(errs, "--recipient") {
+		t.Fatalf("--out alone: %d %q", code, errs)
 	}
-	files, _ := os.ReadDir(od)
-	if len(files) != 6 {
-		t.Fatalf("%d files", len(files))
+	// A recipient the configuration does not name (the caller's own key) is refused before any access.
+	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--reason", "r", "--out", out, "--recipient", "me"); code != exitUsage || !strings.Contains(errs, "not in the access configuration") {
+		t.Fatalf("unknown recipient: %d %q", code, errs)
 	}
-	if fi, _ := files[0].Info(); fi.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %v", fi.Mode())
+	if find(e.records(t), "vault.patient", "pA", audit.OutcomeAllowed) != nil {
+		t.Fatal("refused extract audited as an access")
+	}
+	code, stdout, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--reason", "IRB 7", "--out", out, "--recipient", "irb")
+	if code != exitOK || stdout != "" {
+		t.Fatalf("extract: %d %q %q", code, stdout, errs)
+	}
+	ct, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{out, out + ".sig"} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: %v %v", p, fi, err)
+		}
+	}
+	if bytes.Contains(ct, []byte(phiA[0])) {
+		t.Fatal("extract not encrypted")
+	}
+	r, err := age.Decrypt(bytes.NewReader(ct), e.ageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, _ := io.ReadAll(r)
+	if bytes.Count(pt, []byte(phiA[0])) != 6 {
+		t.Fatalf("decrypted extract holds %d records", bytes.Count(pt, []byte(phiA[0])))
+	}
+	sig, _ := os.ReadFile(out + ".sig")
+	if rcpt, err := access.VerifyExtract(e.signPub, ct, sig); err != nil || rcpt != "irb" {
+		t.Fatalf("signature: %q %v", rcpt, err)
+	}
+	ct[len(ct)-1] ^= 1
+	if _, err := access.VerifyExtract(e.signPub, ct, sig); err == nil {
+		t.Fatal("tampered extract verified")
+	}
+	if r := find(e.records(t), "extract", "pA", audit.OutcomeAllowed); r == nil || r.Detail["recipient"] != "irb" {
+		t.Fatalf("extract not audited: %+v", r)
+	}
+	// An existing file is never truncated; a planted symlink is never followed.
+	victim := writeFile0600(t, filepath.Join(e.dir, "victim"), "keep me")
+	link := filepath.Join(e.dir, "link.age")
+	os.Symlink(victim, link)
+	for _, p := range []string{out, victim, link} {
+		if code, _, _ := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--reason", "again", "--out", p, "--recipient", "irb"); code != exitUsage {
+			t.Fatalf("%s: exit %d", p, code)
+		}
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep me" {
+		t.Fatal("victim file changed")
 	}
 }
 

@@ -379,3 +379,31 @@ func TestAnchoredOnCloseAndVerify(t *testing.T) {
 		t.Fatalf("deleted log: %v", err)
 	}
 }
+
+// Extract files are created exclusively: never truncating, never following a link.
+func TestWriteExclusive(t *testing.T) {
+	dir := t.TempDir()
+	victim := write(t, filepath.Join(dir, "victim"), "keep", 0o600)
+	link := filepath.Join(dir, "link")
+	os.Symlink(victim, link)
+	dangling := filepath.Join(dir, "dangling")
+	os.Symlink(filepath.Join(dir, "created-through-link"), dangling)
+	for _, p := range []string{victim, link, dangling} {
+		if err := WriteExclusive(p, []byte("PHI")); err == nil {
+			t.Fatalf("%s written", p)
+		}
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+		t.Fatal("victim changed")
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "created-through-link")); err == nil {
+		t.Fatal("dangling symlink followed")
+	}
+	p := filepath.Join(dir, "new")
+	if err := WriteExclusive(p, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", fi.Mode())
+	}
+}

@@ -51,6 +51,8 @@ type Config struct {
 	Audit  AuditConfig  `yaml:"audit"`
 	Anchor AnchorConfig `yaml:"anchor"`
 	Alert  AlertConfig  `yaml:"alert"`
+	// Extraction names the recipients of extracts and the signing key.
+	Extraction ExtractionConfig `yaml:"extraction"`
 
 	// dir resolves relative paths; path is where the configuration was read.
 	dir, path string
@@ -147,6 +149,7 @@ func (c *Config) applyDefaults() {
 	c.Audit.Log = c.resolve(c.Audit.Log)
 	c.Audit.KeyFile = c.resolve(c.Audit.KeyFile)
 	c.Anchor.Dir = c.resolve(c.Anchor.Dir)
+	c.Extraction.SigningKeyFile = c.resolve(c.Extraction.SigningKeyFile)
 }
 
 // Validate returns every problem of the configuration.
