@@ -574,3 +574,45 @@ func TestPHICommandsNeedTrustedAccessConfig(t *testing.T) {
 		t.Fatalf("writable policy: %d %q", code, errs)
 	}
 }
+
+// The audit trail as WORM objects and the anchors in an object-lock bucket,
+// both from the access configuration: commands audit there, `audit verify`
+// checks it, and a rolled-back anchor set cannot be produced (deleting an
+// anchor fails).
+func TestAuditTrailAndAnchorsOnMinIO(t *testing.T) {
+	s := miniotest.Start(t)
+	e := newPHIEnv(t)
+	ak := writeFile0600(t, filepath.Join(e.dir, "minio-ak"), s.AccessKey)
+	sk := writeFile0600(t, filepath.Join(e.dir, "minio-sk"), s.SecretKey)
+	e.secrets = append(e.secrets, s.SecretKey)
+	s3 := func(bucket string) string {
+		return "\n  s3: {endpoint: \"" + s.Endpoint + "\", bucket: " + bucket + ", access_key_file: " + ak +
+			", secret_key_file: " + sk + ", ca_file: " + s.CAFile + "}"
+	}
+	auditBucket, anchorBucket := s.NewBucket(t, true), s.NewBucket(t, true)
+	writeFile0600(t, e.accessCfg, "policy: policy.yaml\naudit:\n  key_file: audit.key"+s3(auditBucket)+"\nanchor:"+s3(anchorBucket)+"\n")
+	if code, _, errs := e.cmd(t, true, "reidentify", "--pseudonym", "pA", "--reason", "ticket 5"); code != exitOK {
+		t.Fatalf("reidentify: %d %s", code, errs)
+	}
+	code, out, errs := e.cmd(t, false, "audit", "verify")
+	if code != exitOK || !strings.Contains(out, "s3://"+auditBucket) || strings.Contains(out, "0 anchors") {
+		t.Fatalf("verify: %d %q %q", code, out, errs)
+	}
+	st, err := store.NewS3(store.S3Config{Endpoint: s.Endpoint, Bucket: anchorBucket, AccessKey: s.AccessKey, SecretKey: s.SecretKey, CAFile: s.CAFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anchors []string
+	st.List(context.Background(), audit.AnchorPrefix, func(in store.Info) error { anchors = append(anchors, in.Name); return nil })
+	if len(anchors) == 0 {
+		t.Fatal("no anchor objects")
+	}
+	if err := st.Delete(context.Background(), anchors[0]); err == nil {
+		t.Fatal("anchor deleted from the object-lock bucket")
+	}
+	// A bucket without object lock is refused for the trail.
+	writeFile0600(t, e.accessCfg, "policy: policy.yaml\naudit:\n  key_file: audit.key"+s3(s.NewBucket(t, false))+"\nanchor:"+s3(anchorBucket)+"\n")
+	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--reason", "x"); code == exitOK || !strings.Contains(errs, "object lock") {
+		t.Fatalf("plain bucket: %d %q", code, errs)
+	}
+}
