@@ -87,7 +87,7 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	v, err := o.openVault()
+	v, err := o.openVault(a)
 	if err != nil {
 		return err
 	}

@@ -91,12 +91,18 @@ func readSecret(flagName, path string) (string, error) {
 	return v, nil
 }
 
-// openVault opens the vault named by the flags (or the --config file).
-func (o *phiFlags) openVault() (*vault.Vault, error) {
+// openVault opens the vault named by the access configuration's run_config,
+// or else by the flags (or the --config file).
+func (o *phiFlags) openVault(g *access.Guard) (*vault.Vault, error) {
 	var t config.Target
 	keyring := o.keyring
+	getenv := o.env
+	if rc := g.RunConfig(); rc != "" {
+		// The vault of a privileged install: no flags, no environment overrides.
+		o.config, getenv = rc, func(string) string { return "" }
+	}
 	if o.config != "" {
-		c, err := config.Load(o.config, o.env)
+		c, err := config.Load(o.config, getenv)
 		if err != nil {
 			return nil, usagef("--config: %v", err)
 		}
@@ -138,7 +144,7 @@ func (o *phiFlags) openVault() (*vault.Vault, error) {
 			return nil, usagef("--s3-bucket is required with --s3-endpoint")
 		}
 		if t.S3.AccessKey == "" {
-			if t.S3.AccessKey = o.env("SAFEHARBOR_VAULT_S3_ACCESS_KEY"); t.S3.AccessKey == "" {
+			if t.S3.AccessKey = getenv("SAFEHARBOR_VAULT_S3_ACCESS_KEY"); t.S3.AccessKey == "" {
 				if t.S3.AccessKeyFile == "" {
 					return nil, usagef("S3 access key: give --s3-access-key-file or set SAFEHARBOR_VAULT_S3_ACCESS_KEY")
 				}
@@ -148,7 +154,7 @@ func (o *phiFlags) openVault() (*vault.Vault, error) {
 			}
 		}
 		if t.S3.SecretKey == "" {
-			if t.S3.SecretKey = o.env("SAFEHARBOR_VAULT_S3_SECRET_KEY"); t.S3.SecretKey == "" {
+			if t.S3.SecretKey = getenv("SAFEHARBOR_VAULT_S3_SECRET_KEY"); t.S3.SecretKey == "" {
 				if t.S3.SecretKeyFile == "" {
 					return nil, usagef("S3 secret key: give --s3-secret-key-file or set SAFEHARBOR_VAULT_S3_SECRET_KEY")
 				}
@@ -190,6 +196,10 @@ func (o *phiFlags) openGuard(ctx context.Context, stderr io.Writer) (*access.Gua
 			return nil, usagef("%v", err)
 		}
 		return nil, err
+	}
+	if g.RunConfig() != "" && (o.config != "" || o.vaultDir != "" || o.s3Endpoint != "" || o.keyring != "") {
+		g.Close()
+		return nil, usagef("the vault and keyring come from the access configuration (run_config %s): --config, --vault-dir, --s3-* and --keyring are not accepted", g.RunConfig())
 	}
 	if o.user != "" && o.user != g.Identity().User {
 		g.Close()
@@ -268,7 +278,7 @@ func vaultErase(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	v, err := o.openVault()
+	v, err := o.openVault(a)
 	if err != nil {
 		return err
 	}
@@ -355,7 +365,7 @@ func vaultPurge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	v, err := o.openVault()
+	v, err := o.openVault(a)
 	if err != nil {
 		return err
 	}
@@ -402,7 +412,7 @@ func vaultRotate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	v, err := o.openVault()
+	v, err := o.openVault(a)
 	if err != nil {
 		return err
 	}

@@ -616,3 +616,22 @@ func TestAuditTrailAndAnchorsOnMinIO(t *testing.T) {
 		t.Fatalf("plain bucket: %d %q", code, errs)
 	}
 }
+
+// With run_config in the access configuration the vault is the configured
+// one: a caller cannot redirect a privileged command with flags or environment.
+func TestVaultFromAccessConfig(t *testing.T) {
+	e := newPHIEnv(t)
+	rc := writeFile0600(t, filepath.Join(e.dir, "run.yaml"), "vault:\n  dir: "+e.vaultDir+"\nkeys:\n  vault_keyring_file: "+e.keyring+"\n")
+	cfg, _ := os.ReadFile(e.accessCfg)
+	writeFile0600(t, e.accessCfg, string(cfg)+"run_config: "+rc+"\n")
+	t.Setenv("SAFEHARBOR_VAULT_DIR", filepath.Join(e.dir, "elsewhere"))
+	runAs("alice")
+	var out, errb bytes.Buffer
+	if code := dispatch([]string{"reidentify", "--pseudonym", "pA", "--reason", "r"}, nil, &out, &errb); code != exitOK ||
+		strings.Count(out.String(), phiA[0]) != 6 {
+		t.Fatalf("configured vault: %d %q", code, errb.String())
+	}
+	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--reason", "r"); code != exitUsage || !strings.Contains(errs, "run_config") {
+		t.Fatalf("vault flags accepted: %d %q", code, errs)
+	}
+}

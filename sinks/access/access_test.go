@@ -407,3 +407,21 @@ func TestWriteExclusive(t *testing.T) {
 		t.Fatalf("mode %v", fi.Mode())
 	}
 }
+
+// The annotated example configuration parses and names the example policy.
+func TestExampleConfigParses(t *testing.T) {
+	b, err := os.ReadFile("../../examples/access.yaml")
+	if err != nil {
+		t.Skip(err)
+	}
+	c, err := ParseConfig("examples/access.yaml", b, "/etc/safeharbor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Policy != "/etc/safeharbor/policy.yaml" || len(c.RecipientNames()) != 1 {
+		t.Fatalf("%+v", c)
+	}
+	if _, err := policy.Load("../../examples/policy.yaml"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -53,6 +53,10 @@ type Config struct {
 	Alert  AlertConfig  `yaml:"alert"`
 	// Extraction names the recipients of extracts and the signing key.
 	Extraction ExtractionConfig `yaml:"extraction"`
+	// RunConfig, when set, is the run configuration whose vault and keyring
+	// the PHI commands use; their vault location flags are then refused (a
+	// caller cannot point a privileged command at another directory).
+	RunConfig string `yaml:"run_config"`
 
 	// dir resolves relative paths; path is where the configuration was read.
 	dir, path string
@@ -150,6 +154,7 @@ func (c *Config) applyDefaults() {
 	c.Audit.KeyFile = c.resolve(c.Audit.KeyFile)
 	c.Anchor.Dir = c.resolve(c.Anchor.Dir)
 	c.Extraction.SigningKeyFile = c.resolve(c.Extraction.SigningKeyFile)
+	c.RunConfig = c.resolve(c.RunConfig)
 }
 
 // Validate returns every problem of the configuration.
@@ -277,6 +282,11 @@ func LoadConfig(o LoadOptions) (*Config, error) {
 	}
 	if err := tr.CheckTrusted(c.Policy); err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
+	}
+	if c.RunConfig != "" {
+		if err := tr.CheckTrusted(c.RunConfig); err != nil {
+			return nil, fmt.Errorf("run_config: %w", err)
+		}
 	}
 	c.trust = tr
 	return c, nil

@@ -147,6 +147,10 @@ func dirOf(p string) string {
 	return "."
 }
 
+// RunConfig returns the run configuration the access configuration names
+// for the vault ("" when the caller's flags choose it).
+func (g *Guard) RunConfig() string { return g.cfg.RunConfig }
+
 // Identity returns who is acting.
 func (g *Guard) Identity() Identity { return g.id }
 
