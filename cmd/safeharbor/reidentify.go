@@ -49,16 +49,8 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	if (*out == "") != (*recipient == "") {
-		return usagef("--out and --recipient go together: file output is always encrypted to a named recipient and signed")
-	}
-	if *out != "" {
-		if _, err := os.Lstat(*out); err == nil {
-			return usagef("--out: %s exists; extracts never replace a file", *out)
-		}
-		if _, err := os.Lstat(*out + ".sig"); err == nil {
-			return usagef("--out: %s.sig exists; extracts never replace a file", *out)
-		}
+	if err := checkOutFlags(*out, *recipient); err != nil {
+		return err
 	}
 	if !vault.ValidPseudonym(*pseudonym) {
 		return usagef("--pseudonym is required: 1-128 characters of [A-Za-z0-9._=~-]")
@@ -72,12 +64,8 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	if *recipient != "" {
-		if err := a.CheckRecipient(*recipient); err != nil {
-			return usagef("--recipient: %v", err)
-		}
-	} else if a.RequireEncryption() {
-		return usagef("plaintext output is disabled (extraction.require_encryption): give --out FILE --recipient NAME")
+	if err := checkOutputAllowed(a, *recipient); err != nil {
+		return err
 	}
 	ev := audit.Event{Entity: "vault.patient", RecordID: *pseudonym, Action: audit.ActionRead, Reason: *reason}
 	if *emergency {
@@ -125,38 +113,84 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 
+	o2 := output{out: *out, recipient: *recipient, cmd: "reidentify", entity: "vault.patient", id: *pseudonym,
+		reason: *reason, emergency: d.Emergency}
+	return o2.emit(ctx, a, v, refs, stdout, stderr)
+}
+
+// checkOutFlags checks --out and --recipient before anything is opened.
+func checkOutFlags(out, recipient string) error {
+	if (out == "") != (recipient == "") {
+		return usagef("--out and --recipient go together: file output is always encrypted to a named recipient and signed")
+	}
+	if out != "" {
+		for _, p := range []string{out, out + ".sig"} {
+			if _, err := os.Lstat(p); err == nil {
+				return usagef("--out: %s exists; extracts never replace a file", p)
+			}
+		}
+	}
+	return nil
+}
+
+// checkOutputAllowed checks the recipient against the access configuration,
+// or that plaintext output is allowed, before any PHI is read.
+func checkOutputAllowed(a *access.Guard, recipient string) error {
+	if recipient != "" {
+		if err := a.CheckRecipient(recipient); err != nil {
+			return usagef("--recipient: %v", err)
+		}
+	} else if a.RequireEncryption() {
+		return usagef("plaintext output is disabled (extraction.require_encryption): give --out FILE --recipient NAME")
+	}
+	return nil
+}
+
+// output is where a PHI command's decrypted records go: stdout, or an
+// encrypted, signed extract (out + recipient).
+type output struct {
+	out, recipient string
+	cmd            string // for messages
+	entity, id     string // what the audit records name
+	reason         string
+	emergency      bool
+}
+
+// emit decrypts refs (already audited as read) to stdout or into an extract,
+// auditing a failure or the extract it created.
+func (o output) emit(ctx context.Context, a *access.Guard, v *vault.Vault, refs []vault.Ref, stdout, stderr io.Writer) error {
 	w := reidentifyOutput(stdout)
 	var buf bytes.Buffer
-	if *recipient != "" {
+	if o.recipient != "" {
 		w = &buf
 	}
 	n, werr := writeRecords(ctx, v, refs, w)
 	var ext *access.Extract
-	if werr == nil && *recipient != "" {
-		if ext, werr = a.Seal(*recipient, buf.Bytes()); werr == nil {
-			if werr = access.WriteExclusive(*out, ext.Ciphertext); werr == nil {
-				if werr = access.WriteExclusive(*out+".sig", ext.Signature); werr != nil {
-					os.Remove(*out)
+	if werr == nil && o.recipient != "" {
+		if ext, werr = a.Seal(o.recipient, buf.Bytes()); werr == nil {
+			if werr = access.WriteExclusive(o.out, ext.Ciphertext); werr == nil {
+				if werr = access.WriteExclusive(o.out+".sig", ext.Signature); werr != nil {
+					os.Remove(o.out)
 				}
 			}
 		}
 		clear(buf.Bytes())
 	}
 	if werr != nil {
-		fail := audit.Event{Entity: "vault.patient", RecordID: *pseudonym, Action: audit.ActionRead, Reason: *reason,
-			Outcome: audit.OutcomeError, Emergency: d.Emergency,
+		fail := audit.Event{Entity: o.entity, RecordID: o.id, Action: audit.ActionRead, Reason: o.reason,
+			Outcome: audit.OutcomeError, Emergency: o.emergency,
 			Detail: map[string]string{"records_written": strconv.Itoa(n), "error": "output, encryption or decryption failed"}}
 		_ = a.Record(ctx, fail)
 		return fmt.Errorf("after %d of %d records: %w", n, len(refs), werr)
 	}
 	if ext != nil {
-		done := audit.Event{Entity: "extract", RecordID: *pseudonym, Action: audit.ActionCreate, Reason: *reason,
-			Outcome: audit.OutcomeAllowed, Emergency: d.Emergency,
-			Detail: map[string]string{"recipient": *recipient, "signer": ext.KeyID[:16], "records": strconv.Itoa(n)}}
+		done := audit.Event{Entity: "extract", RecordID: o.id, Action: audit.ActionCreate, Reason: o.reason,
+			Outcome: audit.OutcomeAllowed, Emergency: o.emergency,
+			Detail: map[string]string{"recipient": o.recipient, "signer": ext.KeyID[:16], "records": strconv.Itoa(n), "source": o.entity}}
 		if err := a.Record(ctx, done); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "reidentify: %d records encrypted to %s and signed: %s, %s.sig; audited\n", n, *recipient, *out, *out)
+		fmt.Fprintf(stderr, "%s: %d records encrypted to %s and signed: %s, %s.sig; audited\n", o.cmd, n, o.recipient, o.out, o.out)
 	}
 	return nil
 }

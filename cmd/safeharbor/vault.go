@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	register(command{name: "vault", summary: "vault administration: erase, purge, rotate (policy-checked, audited)", run: runVault})
+	register(command{name: "vault", summary: "vault administration: erase, purge, rotate, dlq (policy-checked, audited)", run: runVault})
 }
 
 // phiFlags are the flags shared by the commands that touch the vault. Who is
@@ -94,6 +94,12 @@ func readSecret(flagName, path string) (string, error) {
 // openVault opens the vault named by the access configuration's run_config,
 // or else by the flags (or the --config file).
 func (o *phiFlags) openVault(g *access.Guard) (*vault.Vault, error) {
+	v, _, err := o.openVaultStore(g)
+	return v, err
+}
+
+// openVaultStore is openVault that also returns the vault's store.
+func (o *phiFlags) openVaultStore(g *access.Guard) (*vault.Vault, store.Store, error) {
 	var t config.Target
 	keyring := o.keyring
 	getenv := o.env
@@ -104,7 +110,7 @@ func (o *phiFlags) openVault(g *access.Guard) (*vault.Vault, error) {
 	if o.config != "" {
 		c, err := config.Load(o.config, getenv)
 		if err != nil {
-			return nil, usagef("--config: %v", err)
+			return nil, nil, usagef("--config: %v", err)
 		}
 		t = c.Vault
 		if keyring == "" {
@@ -117,57 +123,58 @@ func (o *phiFlags) openVault(g *access.Guard) (*vault.Vault, error) {
 		t.S3.AccessKeyFile, t.S3.SecretKeyFile = o.s3AccessKeyFile, o.s3SecretKeyFile
 	}
 	if o.vaultDir != "" && o.s3Endpoint != "" {
-		return nil, usagef("give either --vault-dir or --s3-endpoint, not both")
+		return nil, nil, usagef("give either --vault-dir or --s3-endpoint, not both")
 	}
 	if t.Dir == "" && !t.S3.Set() {
-		return nil, usagef("no vault: give --vault-dir DIR, --s3-endpoint/--s3-bucket, or --config FILE")
+		return nil, nil, usagef("no vault: give --vault-dir DIR, --s3-endpoint/--s3-bucket, or --config FILE")
 	}
 	if keyring == "" {
-		return nil, usagef("--keyring is required (there are no default keys)")
+		return nil, nil, usagef("--keyring is required (there are no default keys)")
 	}
 	kr, err := vault.LoadKeyring(keyring)
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, nil, usagef("%v", err)
 	}
 	var st store.Store
 	if !t.S3.Set() {
 		if _, err := os.Stat(t.Dir); err != nil {
-			return nil, usagef("vault directory: %v", err)
+			return nil, nil, usagef("vault directory: %v", err)
 		}
 		l, err := store.NewLocal(t.Dir)
 		if err != nil {
-			return nil, usagef("vault directory: %v", err)
+			return nil, nil, usagef("vault directory: %v", err)
 		}
 		st = l
 	} else {
 		if t.S3.Bucket == "" {
-			return nil, usagef("--s3-bucket is required with --s3-endpoint")
+			return nil, nil, usagef("--s3-bucket is required with --s3-endpoint")
 		}
 		if t.S3.AccessKey == "" {
 			if t.S3.AccessKey = getenv("SAFEHARBOR_VAULT_S3_ACCESS_KEY"); t.S3.AccessKey == "" {
 				if t.S3.AccessKeyFile == "" {
-					return nil, usagef("S3 access key: give --s3-access-key-file or set SAFEHARBOR_VAULT_S3_ACCESS_KEY")
+					return nil, nil, usagef("S3 access key: give --s3-access-key-file or set SAFEHARBOR_VAULT_S3_ACCESS_KEY")
 				}
 				if t.S3.AccessKey, err = readSecret("s3-access-key-file", t.S3.AccessKeyFile); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 		}
 		if t.S3.SecretKey == "" {
 			if t.S3.SecretKey = getenv("SAFEHARBOR_VAULT_S3_SECRET_KEY"); t.S3.SecretKey == "" {
 				if t.S3.SecretKeyFile == "" {
-					return nil, usagef("S3 secret key: give --s3-secret-key-file or set SAFEHARBOR_VAULT_S3_SECRET_KEY")
+					return nil, nil, usagef("S3 secret key: give --s3-secret-key-file or set SAFEHARBOR_VAULT_S3_SECRET_KEY")
 				}
 				if t.S3.SecretKey, err = readSecret("s3-secret-key-file", t.S3.SecretKeyFile); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 		}
 		if st, err = t.Open(context.Background(), "vault"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return vault.New(vault.Config{Store: st, Keyring: kr})
+	v, err := vault.New(vault.Config{Store: st, Keyring: kr})
+	return v, st, err
 }
 
 // Test seams: how commands load the access configuration and identify the
@@ -210,7 +217,7 @@ func (o *phiFlags) openGuard(ctx context.Context, stderr io.Writer) (*access.Gua
 
 func runVault(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stderr, "usage: safeharbor vault erase|purge|rotate [flags]   (safeharbor vault <sub> -h for flags)")
+		fmt.Fprintln(stderr, "usage: safeharbor vault erase|purge|rotate|dlq [flags]   (safeharbor vault <sub> -h for flags)")
 		if len(args) == 0 {
 			return exitUsage
 		}
@@ -224,8 +231,10 @@ func runVault(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		err = vaultPurge(args[1:], stdout, stderr)
 	case "rotate":
 		err = vaultRotate(args[1:], stdout, stderr)
+	case "dlq":
+		err = vaultDLQ(args[1:], stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "vault: unknown subcommand %q (want erase, purge or rotate)\n", args[0])
+		fmt.Fprintf(stderr, "vault: unknown subcommand %q (want erase, purge, rotate or dlq)\n", args[0])
 		return exitUsage
 	}
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,7 @@ allow:
   purge: [alice]
   rotate: [svc]
   audit-read: [alice]
+  dlq-read: [alice]
 emergency:
   reidentify: [oncall]
 `
@@ -633,5 +635,49 @@ func TestVaultFromAccessConfig(t *testing.T) {
 	}
 	if code, _, errs := e.cmd(t, false, "reidentify", "--pseudonym", "pA", "--reason", "r"); code != exitUsage || !strings.Contains(errs, "run_config") {
 		t.Fatalf("vault flags accepted: %d %q", code, errs)
+	}
+}
+
+// Bad records in the vault's DLQ are read through the guard: dlq-read,
+// audited before any record is decrypted; --list shows no content.
+func TestVaultDLQCommand(t *testing.T) {
+	e := newPHIEnv(t)
+	w := e.openVault(t).NewWriter(vault.WriterConfig{})
+	ctx := context.Background()
+	for i := range 3 {
+		if _, err := w.WriteDLQ(ctx, vault.Record{Source: "hl7.adt", Partition: 1, Offset: int64(10 + i),
+			Data: []byte("PID|garbage " + phiB[0] + " " + strconv.Itoa(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := e.cmd(t, false, "vault", "dlq", "--as", "bob", "--source", "hl7.adt", "--reason", "triage"); code != exitFail || out != "" || !strings.Contains(errs, "refused") {
+		t.Fatalf("bob: %d %q %q", code, out, errs)
+	}
+	if find(e.records(t), "vault.dlq", "hl7.adt", audit.OutcomeDenied) == nil {
+		t.Fatal("denied DLQ read not audited")
+	}
+	code, out, errs := e.cmd(t, false, "vault", "dlq", "--source", "hl7.adt", "--list", "--reason", "triage")
+	if code != exitOK || strings.Count(out, "offset=") != 3 {
+		t.Fatalf("list: %d %q %q", code, out, errs)
+	}
+	code, out, errs = e.cmd(t, true, "vault", "dlq", "--source", "hl7.adt", "--partition", "1", "--offset", "11", "--reason", "triage")
+	if code != exitOK || strings.Count(out, phiB[0]) != 1 || !strings.Contains(out, phiB[0]+" 1") {
+		t.Fatalf("show: %d %q %q", code, out, errs)
+	}
+	rs := e.records(t)
+	if r := find(rs, "vault.dlq", "hl7.adt/1/11", audit.OutcomeAllowed); r == nil || r.Detail["records"] != "1" || r.Actor != "alice" {
+		t.Fatalf("DLQ read not audited: %+v", r)
+	}
+	reads := 0
+	for _, r := range rs {
+		if r.Entity == "vault.record" && r.Detail["area"] == "dlq" {
+			reads++
+		}
+	}
+	if reads != 1 {
+		t.Fatalf("%d DLQ record reads audited", reads)
 	}
 }

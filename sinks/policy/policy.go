@@ -23,10 +23,12 @@ const (
 	ActionStore = "store"
 	// ActionAuditRead is reading the audit trail (safeharbor audit show).
 	ActionAuditRead = "audit-read"
+	// ActionDLQRead is reading bad records kept in the vault's DLQ (safeharbor vault dlq).
+	ActionDLQRead = "dlq-read"
 )
 
 // Actions lists every governed action.
-var Actions = []string{ActionReidentify, ActionErase, ActionPurge, ActionRotate, ActionStore, ActionAuditRead}
+var Actions = []string{ActionReidentify, ActionErase, ActionPurge, ActionRotate, ActionStore, ActionAuditRead, ActionDLQRead}
 
 // MaxFileSize bounds a policy file.
 const MaxFileSize = 1 << 20
