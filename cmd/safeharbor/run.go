@@ -261,6 +261,9 @@ func openRunGuard(ctx context.Context, c *config.Run, stderr io.Writer) (*access
 	} else if err != nil {
 		return nil, usagef("%v", err)
 	}
+	if err := acfg.CheckSeparate(c.Vault.Dir, c.Analytics.Dir); err != nil {
+		return nil, usagef("%v", err)
+	}
 	opts := accessOpen
 	opts.Client = "pipeline"
 	if opts.AlertLog == nil {

@@ -119,3 +119,14 @@ func TestRunNeedsStorePermission(t *testing.T) {
 		t.Fatal("refused start not audited in the system trail")
 	}
 }
+
+// The audit trail may not live inside the vault or analytics directories.
+func TestRunRefusesAuditInsideDataDirs(t *testing.T) {
+	noSystemAccessConfig(t)
+	runAs("svc-pipeline")
+	dir := t.TempDir()
+	t.Setenv("SAFEHARBOR_AUDIT_LOG", filepath.Join(dir, "vault", "audit.jsonl"))
+	if code, out := runDemo(t, dir, "10", ""); code != exitUsage || !strings.Contains(out, "separate stores") {
+		t.Fatalf("audit in the vault: %d %s", code, out)
+	}
+}

@@ -311,3 +311,34 @@ func readBounded(path string) ([]byte, os.FileInfo, error) {
 	}
 	return b, fi, nil
 }
+
+// CheckSeparate refuses an audit trail or anchor kept inside a PHI or
+// analytics directory (or the reverse): audit, PHI and key material live in
+// separate stores. dirs are the data directories in use ("" is skipped).
+func (c *Config) CheckSeparate(dirs ...string) error {
+	for _, a := range []struct{ key, p string }{{"audit.log", filepath.Dir(c.Audit.Log)}, {"anchor.dir", c.Anchor.Dir}} {
+		if a.p == "" || a.p == "." && c.Audit.Log == "" {
+			continue
+		}
+		for _, d := range dirs {
+			if d == "" {
+				continue
+			}
+			if within(a.p, d) || within(d, a.p) {
+				return fmt.Errorf("%s: %s overlaps the data directory %s; keep audit, PHI and analytics in separate stores", a.key, a.p, d)
+			}
+		}
+	}
+	return nil
+}
+
+// within reports whether p is d or inside it.
+func within(p, d string) bool {
+	ap, err1 := filepath.Abs(p)
+	ad, err2 := filepath.Abs(d)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(ad, ap)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+}
