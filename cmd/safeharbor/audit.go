@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
+	"github.com/safeharbor/safeharbor/config"
 	"github.com/safeharbor/safeharbor/sinks/access"
 	"github.com/safeharbor/safeharbor/sinks/audit"
 )
@@ -50,10 +52,21 @@ func runAudit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 // trail are reported (exit 1).
 func auditVerify(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	runCfg := fs.String("config", "", "run configuration whose local audit trail to verify (only when no system access configuration exists; default: the embedded defaults, var/audit)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	cfg, err := access.LoadConfig(accessLoad)
+	if errors.Is(err, access.ErrNoConfig) {
+		// A single-host run's local trail (see run).
+		rc, lerr := config.Load(*runCfg, os.Getenv)
+		if lerr != nil {
+			return usagef("%v", lerr)
+		}
+		cfg, err = access.LocalConfig(rc.Audit.Log, rc.Keys.AuditKeyFile, rc.Audit.AnchorDir), nil
+	} else if err == nil && *runCfg != "" {
+		return usagef("--config: the trail is the system access configuration's (%s)", cfg.Path())
+	}
 	if err != nil {
 		return usagef("%v", err)
 	}

@@ -88,6 +88,11 @@ func TestRunAuditsEveryVaultWrite(t *testing.T) {
 			t.Fatalf("segment %s audited %d times", name, audited[name])
 		}
 	}
+	var vout, verr bytes.Buffer
+	if code := dispatch([]string{"audit", "verify", "--config", filepath.Join(dir, "run.yaml")}, nil, &vout, &verr); code != exitOK ||
+		!strings.Contains(vout.String(), "verified") {
+		t.Fatalf("audit verify of the local trail: %d %q %q", code, vout.String(), verr.String())
+	}
 	key, _ := audit.LoadKey(filepath.Join(dir, "audit.key"))
 	if _, rep, err := audit.VerifyFile(context.Background(), filepath.Join(dir, "audit", "audit.jsonl"), key,
 		&audit.FileAnchor{Dir: filepath.Join(dir, "audit", "anchors")}); err != nil || rep.Unanchored != 0 {
