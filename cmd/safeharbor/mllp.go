@@ -17,6 +17,7 @@ import (
 	"github.com/safeharbor/safeharbor/config"
 	"github.com/safeharbor/safeharbor/deid"
 	"github.com/safeharbor/safeharbor/pipeline/ingest"
+	"github.com/safeharbor/safeharbor/sinks/access"
 )
 
 func init() {
@@ -95,6 +96,10 @@ func runMLLP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		AckApp: *ackApp, AckFacility: *ackFac, Logger: log,
 	}
 	if *tlsCert != "" {
+		// The private key is a secret: readable by its owner only.
+		if _, err := access.ReadSecretFile("--tls-key", *tlsKey); err != nil {
+			return usageErr("%v", err)
+		}
 		tc, err := ingest.LoadTLSConfig(*tlsCert, *tlsKey, *tlsClientCA)
 		if err != nil {
 			return usageErr("%v", err)

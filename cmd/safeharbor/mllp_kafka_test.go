@@ -132,3 +132,14 @@ func TestMLLPKafkaTLSAndSASL(t *testing.T) {
 		t.Fatalf("0644 password file: exit %d %s", code, errb.String())
 	}
 }
+
+// The MLLP server's TLS private key is a secret file: readable by others, refused.
+func TestMLLPTLSKeyPermissions(t *testing.T) {
+	dir := t.TempDir()
+	key := writeFile0600(t, filepath.Join(dir, "server.key"), "-----BEGIN EC PRIVATE KEY-----\nnot really\n-----END EC PRIVATE KEY-----\n")
+	cert := writeFile0600(t, filepath.Join(dir, "server.pem"), "x")
+	os.Chmod(key, 0o644)
+	if _, code, errb, _ := startMLLP(t, "--tls-cert", cert, "--tls-key", key); code != exitUsage || !strings.Contains(errb.String(), "chmod 600") || strings.Contains(errb.String(), "not really") {
+		t.Fatalf("0644 TLS key: exit %d %s", code, errb.String())
+	}
+}
