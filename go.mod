@@ -3,6 +3,7 @@ module github.com/safeharbor/safeharbor
 go 1.26.0
 
 require (
+	filippo.io/age v1.2.1
 	github.com/apache/arrow-go/v18 v18.8.0
 	github.com/expr-lang/expr v1.17.8
 	github.com/minio/minio-go/v7 v7.4.1

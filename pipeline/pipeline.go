@@ -75,6 +75,9 @@ type Config struct {
 	Vault *vault.Vault
 	// VaultWriter bounds vault segments.
 	VaultWriter vault.WriterConfig
+	// Auditor, when set, records every vault segment written before the
+	// offsets of its records are committed (see audit.go).
+	Auditor VaultAuditor
 	// Analytics receives the Parquet datasets; required when Rules is set.
 	Analytics store.Store
 	// DatasetMaxRows and DatasetMaxBytes roll Parquet files (0 = dataset defaults).
@@ -154,6 +157,7 @@ type Pipeline struct {
 	rowsPool sync.Pool // of *rules.Rows
 
 	vw          *vault.Writer
+	audq        *auditQueue
 	out         *outbox
 	topics      []string
 	jobs        chan *job
@@ -273,8 +277,10 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	wc := cfg.VaultWriter
 	userOnFlush := wc.OnFlush
+	p.audq = &auditQueue{a: cfg.Auditor}
 	wc.OnFlush = func(r vault.FlushResult) {
 		p.m.SegmentRecords.Observe(float64(r.Records))
+		p.audq.add(r)
 		if userOnFlush != nil {
 			userOnFlush(r)
 		}
@@ -943,6 +949,10 @@ func (p *Pipeline) checkpointLoop(ctx context.Context) {
 func (p *Pipeline) flushAll(ctx context.Context) error {
 	if _, err := p.vw.Flush(ctx); err != nil {
 		p.sinkFail("vault", err)
+		return err
+	}
+	if err := p.audq.commit(ctx); err != nil {
+		p.sinkFail("audit", err)
 		return err
 	}
 	p.sinkOK("vault")

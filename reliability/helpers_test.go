@@ -97,6 +97,7 @@ func write0600(t testing.TB, path string, data []byte) string {
 // keys holds throwaway key files (mode 0600) and their secret text.
 type keys struct {
 	deidKey, keyring string
+	auditKey         string // run's local audit trail key (no system access configuration in tests)
 	secrets          []string
 }
 
@@ -104,10 +105,12 @@ func newKeys(t testing.TB, dir string) keys {
 	t.Helper()
 	dk := hex.EncodeToString(randBytes(t, 32))
 	vk := base64.StdEncoding.EncodeToString(randBytes(t, 32))
+	ak := hex.EncodeToString(randBytes(t, 32))
 	return keys{
-		deidKey: write0600(t, filepath.Join(dir, "deid.key"), []byte(dk+"\n")),
-		keyring: write0600(t, filepath.Join(dir, "vault.keyring"), []byte("# test\nk1:"+vk+"\n")),
-		secrets: []string{dk, vk},
+		deidKey:  write0600(t, filepath.Join(dir, "deid.key"), []byte(dk+"\n")),
+		keyring:  write0600(t, filepath.Join(dir, "vault.keyring"), []byte("# test\nk1:"+vk+"\n")),
+		auditKey: write0600(t, filepath.Join(dir, "audit.key"), []byte(ak+"\n")),
+		secrets:  []string{dk, vk, ak},
 	}
 }
 
@@ -165,6 +168,11 @@ func (c runConfig) write(t testing.TB, path string) string {
 	fmt.Fprintf(&b, "kafka:\n  brokers: [%s]\n  group: %s\n", strings.Join(c.brokers, ", "), c.group)
 	fmt.Fprintf(&b, "  topics: {hl7: %s, fhir: %s, hl7_out: %s, fhir_out: %s, dlq: %s}\n", tHL7, tFHIR, tHL7o, tFHIRo, tDLQ)
 	fmt.Fprintf(&b, "keys:\n  deid_key_file: %s\n  vault_keyring_file: %s\n", c.k.deidKey, c.k.keyring)
+	if c.k.auditKey != "" {
+		// Each configuration gets its own audit trail (one writer per log file).
+		ad := strings.TrimSuffix(path, filepath.Ext(path)) + "-audit"
+		fmt.Fprintf(&b, "  audit_key_file: %s\naudit:\n  log: %s\n  anchor_dir: %s\n", c.k.auditKey, filepath.Join(ad, "audit.jsonl"), filepath.Join(ad, "anchors"))
+	}
 	if c.vaultS3 != "" {
 		fmt.Fprintf(&b, "vault:\n%s", c.vaultS3)
 	} else {

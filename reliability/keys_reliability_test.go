@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"math/big"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -38,8 +39,16 @@ func TestKeyFilesRefused(t *testing.T) {
 		return runConfig{brokers: []string{"127.0.0.1:1"}, group: "g", k: keys{deidKey: dk, keyring: kr},
 			vaultDir: filepath.Join(dir, "v"), anaDir: filepath.Join(dir, "a"), logLevel: "debug"}.write(t, filepath.Join(dir, "c"+strconv.Itoa(nCfg)+".yaml"))
 	}
-	audit := write0600(t, filepath.Join(dir, "audit.key"), []byte(strings.Repeat("ab", 32)))
-	policy := write0600(t, filepath.Join(dir, "policy.yaml"), []byte("version: 1\nusers: [alice]\nallow:\n  erase: [alice]\n"))
+	// The vault commands take the policy, audit trail and key from the access
+	// configuration (owned by the running account, named as the service account).
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	write0600(t, filepath.Join(dir, "audit.key"), []byte(strings.Repeat("ab", 32)))
+	write0600(t, filepath.Join(dir, "policy.yaml"), []byte("version: 1\nusers: ["+me.Username+"]\nallow:\n  erase: ["+me.Username+"]\n"))
+	accessCfg := write0600(t, filepath.Join(dir, "access.yaml"), []byte("service_account: "+me.Username+
+		"\npolicy: policy.yaml\naudit:\n  log: audit.jsonl\n  key_file: audit.key\nanchor:\n  dir: anchors\n"))
 	hl7 := synthTraffic(1, 1, 0).msgs[0].Value
 	cases := []struct {
 		name, want string
@@ -52,12 +61,11 @@ func TestKeyFilesRefused(t *testing.T) {
 		{"deid world-readable key", "group or others", []string{"deid", "--key-file", loose.deidKey, "-"}, hl7},
 		{"deid without key", "key", []string{"deid", "-"}, hl7},
 		{"vault erase world-readable keyring", "group or others", []string{"vault", "erase", "--vault-dir", filepath.Join(dir, "v"), "--keyring", loose.keyring,
-			"--audit-log", filepath.Join(dir, "audit.jsonl"), "--audit-key-file", audit, "--policy", policy, "--user", "alice",
 			"--pseudonym", "p1", "--reason", "test"}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			code, out := runCmd(t, []string{"SAFEHARBOR_KEY_FILE="}, c.stdin, c.args...)
+			code, out := runCmd(t, []string{"SAFEHARBOR_KEY_FILE=", "SAFEHARBOR_ACCESS_CONFIG=" + accessCfg}, c.stdin, c.args...)
 			if code != 2 {
 				t.Fatalf("exit %d, want 2:\n%s", code, tail(out, 2000))
 			}

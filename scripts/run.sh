@@ -22,11 +22,15 @@ if [ ! -f var/vault.keyring ]; then
 		"$(head -c 32 /dev/urandom | base64 | tr -d '\n')" > var/vault.keyring
 	echo "created throwaway vault keyring var/vault.keyring (0600)"
 fi
-chmod 600 var/deid.key var/vault.keyring
+if [ ! -f var/audit.key ]; then
+	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > var/audit.key
+	echo "created throwaway audit key var/audit.key (0600); the trail is var/audit/, anchored in var/audit/anchors"
+fi
+chmod 600 var/deid.key var/vault.keyring var/audit.key
 
 # The demo's broker lives in memory, so each run starts from offset 0: clear the
 # previous run's (synthetic) outputs so the counts below are this run's.
-rm -rf var/vault var/analytics
+rm -rf var/vault var/analytics var/audit
 
 if [ -z "${SAFEHARBOR_RULES_FILE:-}" ] && [ -f examples/rules.yaml ]; then
 	export SAFEHARBOR_RULES_FILE=examples/rules.yaml

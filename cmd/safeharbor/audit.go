@@ -9,16 +9,18 @@ import (
 	"os"
 	"time"
 
+	"github.com/safeharbor/safeharbor/config"
+	"github.com/safeharbor/safeharbor/sinks/access"
 	"github.com/safeharbor/safeharbor/sinks/audit"
 )
 
 func init() {
-	register(command{name: "audit", summary: "audit trail: verify (exit 1 naming the first bad record), show [--since T]", run: runAudit})
+	register(command{name: "audit", summary: "audit trail: verify against its head and WORM anchors (exit 1 naming the first bad record), show [--since T]", run: runAudit})
 }
 
 func runAudit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stderr, "usage: safeharbor audit verify|show --audit-log FILE --audit-key-file FILE [--since T]")
+		fmt.Fprintln(stderr, "usage: safeharbor audit verify|show [--since T]   (trail, key and anchor from the system access configuration)")
 		if len(args) == 0 {
 			return exitUsage
 		}
@@ -44,75 +46,71 @@ func runAudit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func auditFlags(name string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (*phiFlags, *audit.Key, error) {
-	var o phiFlags
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	o.register(fs, false, false)
-	if extra != nil {
-		extra(fs)
-	}
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return nil, nil, err
-	}
-	if o.auditLog == "" || o.auditKeyFile == "" {
-		return nil, nil, usagef("--audit-log and --audit-key-file are required")
-	}
-	if _, err := os.Stat(o.auditLog); err != nil {
-		return nil, nil, fmt.Errorf("audit log: %w", err)
-	}
-	key, err := audit.LoadKey(o.auditKeyFile)
-	if err != nil {
-		return nil, nil, usagef("%v", err)
-	}
-	return &o, key, nil
-}
-
-// auditVerify checks the whole chain against the signed checkpoint, without opening
-// the log for writing. A missing checkpoint is itself a failure (it detects truncation).
+// auditVerify checks the whole chain against the signed head and the anchors,
+// without opening the trail for writing: edits, deletions, insertions,
+// reordering, truncation, rollback to an older copy and deletion of the whole
+// trail are reported (exit 1).
 func auditVerify(args []string, stdout, stderr io.Writer) error {
-	o, key, err := auditFlags("audit verify", args, stderr, nil)
-	if err != nil {
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	runCfg := fs.String("config", "", "run configuration whose local audit trail to verify (only when no system access configuration exists; default: the embedded defaults, var/audit)")
+	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	cpb, err := os.ReadFile(audit.CheckpointPath(o.auditLog))
-	if err != nil {
-		return fmt.Errorf("FAILED: checkpoint %s: %w", audit.CheckpointPath(o.auditLog), err)
+	cfg, err := access.LoadConfig(accessLoad)
+	if errors.Is(err, access.ErrNoConfig) {
+		// A single-host run's local trail (see run).
+		rc, lerr := config.Load(*runCfg, os.Getenv)
+		if lerr != nil {
+			return usagef("%v", lerr)
+		}
+		cfg, err = access.LocalConfig(rc.Audit.Log, rc.Keys.AuditKeyFile, rc.Audit.AnchorDir), nil
+	} else if err == nil && *runCfg != "" {
+		return usagef("--config: the trail is the system access configuration's (%s)", cfg.Path())
 	}
-	cp, err := audit.ParseCheckpoint(key, cpb)
 	if err != nil {
+		return usagef("%v", err)
+	}
+	sum, rep, err := access.Verify(context.Background(), cfg)
+	if err != nil {
+		var ke *audit.KeyError
+		var te *access.TrustError
+		if errors.As(err, &ke) || errors.As(err, &te) {
+			return usagef("%v", err)
+		}
 		return fmt.Errorf("FAILED: %w", err)
 	}
-	f, err := os.Open(o.auditLog)
-	if err != nil {
-		return err
+	where := cfg.Audit.Log
+	if where == "" {
+		where = "s3://" + cfg.Audit.S3.Bucket
 	}
-	defer f.Close()
-	sum, err := audit.Verify(f, key, cp)
-	if err != nil {
-		return fmt.Errorf("FAILED: %w", err)
-	}
-	fmt.Fprintf(stdout, "audit log %s verified: %d records, last seq %d\n", o.auditLog, sum.Records, sum.LastSeq)
+	fmt.Fprintf(stdout, "audit log %s verified: %d records, last seq %d; %d anchors, anchored through seq %d (%d records since the last anchor)\n",
+		where, sum.Records, sum.LastSeq, rep.Anchors, rep.AnchoredSeq, rep.Unanchored)
 	return nil
 }
 
+// auditShow prints the trail to a user the policy allows to read it
+// (audit-read); the read is itself audited.
 func auditShow(args []string, stdout, stderr io.Writer) error {
-	var since string
-	o, key, err := auditFlags("audit show", args, stderr, func(fs *flag.FlagSet) {
-		fs.StringVar(&since, "since", "", "only records at or after this time (2006-01-02, RFC 3339, or a duration such as 24h)")
-	})
-	if err != nil {
+	fs := flag.NewFlagSet("audit show", flag.ContinueOnError)
+	since := fs.String("since", "", "only records at or after this time (2006-01-02, RFC 3339, or a duration such as 24h)")
+	reason := fs.String("reason", "audit review", "why (recorded in the audit trail, no PHI)")
+	var o phiFlags
+	o.register(fs, false, true)
+	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	var t time.Time
-	if since != "" {
-		if t, err = parseTime(since); err != nil {
+	var err error
+	if *since != "" {
+		if t, err = parseTime(*since); err != nil {
 			return err
 		}
 	}
-	l, err := audit.OpenFile(o.auditLog, key, audit.Options{})
+	ctx := context.Background()
+	g, err := o.openGuard(ctx, stderr)
 	if err != nil {
 		return fmt.Errorf("%w (run 'safeharbor audit verify' for details)", err)
 	}
-	defer l.Close()
-	return l.ShowContext(context.Background(), stdout, t)
+	defer g.Close()
+	return g.ShowAudit(ctx, stdout, t, *reason)
 }

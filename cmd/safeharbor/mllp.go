@@ -14,8 +14,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/safeharbor/safeharbor/config"
 	"github.com/safeharbor/safeharbor/deid"
 	"github.com/safeharbor/safeharbor/pipeline/ingest"
+	"github.com/safeharbor/safeharbor/sinks/access"
 )
 
 func init() {
@@ -37,7 +39,8 @@ func runMLLP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:2575", "address to accept MLLP connections on")
 	topic := fs.String("topic", "", "Kafka topic to write messages to (required)")
-	brokers := fs.String("brokers", "", "comma-separated Kafka brokers; empty starts an embedded broker on loopback (tests and demos)")
+	brokers := fs.String("brokers", "", "comma-separated Kafka brokers (overrides the configuration's kafka.brokers); none starts an embedded broker on loopback (tests and demos)")
+	cfgPath := fs.String("config", "", "run configuration file: its kafka.brokers, kafka.tls and kafka.sasl (and SAFEHARBOR_KAFKA_* overrides) secure the connection to Kafka, as for run")
 	embeddedPort := fs.Int("embedded-port", 0, "port of the embedded broker when --brokers is empty (0 picks a free one)")
 	tlsCert := fs.String("tls-cert", "", "PEM certificate file: serve MLLP over TLS 1.2+")
 	tlsKey := fs.String("tls-key", "", "PEM private key file for --tls-cert")
@@ -46,6 +49,8 @@ func runMLLP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	maxSize := fs.Int("max-message-size", ingest.DefaultMaxMessageSize, "largest message in bytes; larger frames get AR (keep below the broker's message.max.bytes)")
 	maxConns := fs.Int("max-conns", ingest.DefaultMaxConns, "maximum concurrent connections; more are closed at once")
 	idle := fs.Duration("idle-timeout", ingest.DefaultIdleTimeout, "close a connection with no message for this long")
+	perPeer := fs.Int("max-conns-per-peer", ingest.DefaultMaxConnsPerPeer, "maximum concurrent connections from one IP address; more are closed at once")
+	firstFrame := fs.Duration("first-frame-timeout", ingest.DefaultFirstFrameTimeout, "close a connection that has not sent a whole message this long after opening")
 	writeTO := fs.Duration("write-timeout", ingest.DefaultWriteTimeout, "bound on writing one ACK")
 	produceTO := fs.Duration("produce-timeout", ingest.DefaultProduceTimeout, "bound on storing one message; past it the sender gets AE")
 	batchTO := fs.Duration("batch-timeout", 2*time.Millisecond, "how long a produce batch waits for messages from other connections")
@@ -75,7 +80,8 @@ func runMLLP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *tlsClientCA != "" && *tlsCert == "" {
 		return usageErr("--tls-client-ca needs --tls-cert and --tls-key")
 	}
-	if *maxSize <= 0 || *maxConns <= 0 || *idle <= 0 || *writeTO <= 0 || *produceTO <= 0 || *batchTO <= 0 || *shutdownTO <= 0 {
+	if *maxSize <= 0 || *maxConns <= 0 || *idle <= 0 || *writeTO <= 0 || *produceTO <= 0 || *batchTO <= 0 || *shutdownTO <= 0 ||
+		*perPeer <= 0 || *firstFrame <= 0 {
 		return usageErr("sizes, limits and timeouts must be positive")
 	}
 	var level slog.Level
@@ -85,11 +91,15 @@ func runMLLP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	cfg := ingest.Config{
-		MaxMessageSize: *maxSize, MaxConns: *maxConns,
+		MaxMessageSize: *maxSize, MaxConns: *maxConns, MaxConnsPerPeer: *perPeer, FirstFrameTimeout: *firstFrame,
 		IdleTimeout: *idle, WriteTimeout: *writeTO, ProduceTimeout: *produceTO,
 		AckApp: *ackApp, AckFacility: *ackFac, Logger: log,
 	}
 	if *tlsCert != "" {
+		// The private key is a secret: readable by its owner only.
+		if _, err := access.ReadSecretFile("--tls-key", *tlsKey); err != nil {
+			return usageErr("%v", err)
+		}
 		tc, err := ingest.LoadTLSConfig(*tlsCert, *tlsKey, *tlsClientCA)
 		if err != nil {
 			return usageErr("%v", err)
@@ -104,10 +114,33 @@ func runMLLP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cfg.KeyHMAC = k
 	}
 
-	var seeds []string
-	for _, b := range strings.Split(*brokers, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			seeds = append(seeds, b)
+	// Kafka security comes from the same configuration type as run's.
+	kc, err := config.Load(*cfgPath, os.Getenv)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	seeds := kc.Kafka.Brokers
+	if *brokers != "" {
+		seeds = nil
+		for _, b := range strings.Split(*brokers, ",") {
+			if b = strings.TrimSpace(b); b != "" {
+				seeds = append(seeds, b)
+			}
+		}
+	}
+	kcfg := ingest.KafkaConfig{Topic: *topic, BatchTimeout: *batchTO, BatchBytes: int64(*maxSize) + 64<<10}
+	if len(seeds) > 0 {
+		if errs := kc.Kafka.KafkaSecurity.Validate(); len(errs) > 0 {
+			return usageErr("%s", strings.Join(errs, "; "))
+		}
+		if kcfg.TLS, err = kc.Kafka.TLSConfig(); err != nil {
+			return usageErr("%v", err)
+		}
+		if kcfg.SASL, err = kc.Kafka.Mechanism(); err != nil {
+			return usageErr("%v", err)
+		}
+		if kcfg.TLS == nil {
+			log.Warn("Kafka connection is not encrypted: PHI crosses the network in clear (set kafka.tls in --config or SAFEHARBOR_KAFKA_TLS_ENABLED)")
 		}
 	}
 	if len(seeds) == 0 {
@@ -120,10 +153,8 @@ func runMLLP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		seeds = []string{addr}
 		log.Info("embedded Kafka broker started (in memory; for tests and demos)", "addr", addr, "topic", *topic)
 	}
-	prod, err := ingest.NewKafkaProducer(ingest.KafkaConfig{
-		Brokers: seeds, Topic: *topic, BatchTimeout: *batchTO,
-		BatchBytes: int64(*maxSize) + 64<<10,
-	})
+	kcfg.Brokers = seeds
+	prod, err := ingest.NewKafkaProducer(kcfg)
 	if err != nil {
 		return usageErr("%v", err)
 	}

@@ -1,17 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/safeharbor/safeharbor/sinks/access"
 	"github.com/safeharbor/safeharbor/sinks/audit"
 	"github.com/safeharbor/safeharbor/sinks/policy"
 	"github.com/safeharbor/safeharbor/sinks/vault"
@@ -43,8 +44,12 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 	pseudonym := fs.String("pseudonym", "", "pseudonym of the patient (required)")
 	reason := fs.String("reason", "", "why (required; recorded in the audit trail, no PHI)")
 	emergency := fs.Bool("emergency", false, "break-glass access when the normal approver is unavailable (flagged, alerted, reviewed)")
-	outDir := fs.String("out", "", "write each record to a file (mode 0600) in this directory instead of stdout")
+	out := fs.String("out", "", "write an encrypted, signed extract to this new file (and FILE.sig) instead of stdout; needs --recipient")
+	recipient := fs.String("recipient", "", "name of the extract's recipient in the access configuration (extraction.recipients)")
 	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := checkOutFlags(*out, *recipient); err != nil {
 		return err
 	}
 	if !vault.ValidPseudonym(*pseudonym) {
@@ -53,21 +58,24 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 	if strings.TrimSpace(*reason) == "" {
 		return usagef("--reason is required")
 	}
-	a, err := o.openAccess()
+	ctx := context.Background()
+	a, err := o.openGuard(ctx, stderr)
 	if err != nil {
 		return err
 	}
-	defer a.audit.Close()
-	ctx := context.Background()
+	defer a.Close()
+	if err := checkOutputAllowed(a, *recipient); err != nil {
+		return err
+	}
 	ev := audit.Event{Entity: "vault.patient", RecordID: *pseudonym, Action: audit.ActionRead, Reason: *reason}
 	if *emergency {
 		ev.Detail = map[string]string{"emergency_requested": "true"}
 	}
-	d, err := a.decide(ctx, policy.ActionReidentify, *emergency, ev)
+	d, err := a.Authorize(ctx, policy.ActionReidentify, *emergency, ev)
 	if err != nil {
 		return err
 	}
-	v, err := o.openVault()
+	v, err := o.openVault(a)
 	if err != nil {
 		return err
 	}
@@ -75,7 +83,7 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		fail := audit.Event{Entity: "vault.patient", RecordID: *pseudonym, Action: audit.ActionRead, Reason: *reason,
 			Outcome: audit.OutcomeError, Emergency: d.Emergency, Detail: map[string]string{"error": errorClass(err)}}
-		if aerr := a.record(ctx, []audit.Event{fail}); aerr != nil {
+		if aerr := a.Record(ctx, fail); aerr != nil {
 			return fmt.Errorf("%w (and auditing the failure: %v)", err, aerr)
 		}
 		return err
@@ -84,9 +92,12 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 	// Audit first: the access and every record about to be returned, before any
 	// record is decrypted or written.
 	ev.Outcome, ev.Emergency = audit.OutcomeAllowed, d.Emergency
-	ev.Detail = mergeDetail(ev.Detail, map[string]string{"policy_via": d.Via, "records": strconv.Itoa(len(refs))})
+	ev.Detail = merge(ev.Detail, map[string]string{"policy_via": d.Via, "records": strconv.Itoa(len(refs))})
 	if d.Emergency {
 		ev.Detail["approval"] = "emergency"
+	}
+	if *recipient != "" {
+		ev.Detail["extract_recipient"] = *recipient
 	}
 	evs := []audit.Event{ev}
 	for _, r := range refs {
@@ -94,61 +105,103 @@ func reidentify(args []string, stdout, stderr io.Writer) error {
 			Reason: *reason, Outcome: audit.OutcomeAllowed, Emergency: d.Emergency,
 			Detail: map[string]string{"pseudonym": *pseudonym, "type": r.MessageType}})
 	}
-	if err := a.record(ctx, evs); err != nil {
+	if err := a.Record(ctx, evs...); err != nil {
 		return fmt.Errorf("%w; nothing returned", err)
-	}
-	if d.Alert {
-		alert(stderr, d, *pseudonym, len(refs))
 	}
 	if len(refs) == 0 {
 		fmt.Fprintf(stderr, "reidentify: no records for pseudonym %s (never stored, purged or erased); audited\n", *pseudonym)
 		return nil
 	}
 
-	n, werr := writeRecords(ctx, v, refs, *outDir, reidentifyOutput(stdout))
-	if werr != nil {
-		fail := audit.Event{Entity: "vault.patient", RecordID: *pseudonym, Action: audit.ActionRead, Reason: *reason,
-			Outcome: audit.OutcomeError, Emergency: d.Emergency,
-			Detail: map[string]string{"records_written": strconv.Itoa(n), "error": "output or decryption failed"}}
-		_ = a.record(ctx, []audit.Event{fail})
-		return fmt.Errorf("after %d of %d records: %w", n, len(refs), werr)
+	o2 := output{out: *out, recipient: *recipient, cmd: "reidentify", entity: "vault.patient", id: *pseudonym,
+		reason: *reason, emergency: d.Emergency}
+	return o2.emit(ctx, a, v, refs, stdout, stderr)
+}
+
+// checkOutFlags checks --out and --recipient before anything is opened.
+func checkOutFlags(out, recipient string) error {
+	if (out == "") != (recipient == "") {
+		return usagef("--out and --recipient go together: file output is always encrypted to a named recipient and signed")
 	}
-	if *outDir != "" {
-		fmt.Fprintf(stderr, "reidentify: wrote %d records to %s; audited\n", n, *outDir)
+	if out != "" {
+		for _, p := range []string{out, out + ".sig"} {
+			if _, err := os.Lstat(p); err == nil {
+				return usagef("--out: %s exists; extracts never replace a file", p)
+			}
+		}
 	}
 	return nil
 }
 
-// writeRecords decrypts refs and writes them to outDir (one 0600 file each) or w.
-// Errors never quote record contents.
-func writeRecords(ctx context.Context, v *vault.Vault, refs []vault.Ref, outDir string, w io.Writer) (int, error) {
-	if outDir != "" {
-		if err := os.MkdirAll(outDir, 0o700); err != nil {
-			return 0, fmt.Errorf("--out: %w", err)
+// checkOutputAllowed checks the recipient against the access configuration,
+// or that plaintext output is allowed, before any PHI is read.
+func checkOutputAllowed(a *access.Guard, recipient string) error {
+	if recipient != "" {
+		if err := a.CheckRecipient(recipient); err != nil {
+			return usagef("--recipient: %v", err)
 		}
+	} else if a.RequireEncryption() {
+		return usagef("plaintext output is disabled (extraction.require_encryption): give --out FILE --recipient NAME")
 	}
+	return nil
+}
+
+// output is where a PHI command's decrypted records go: stdout, or an
+// encrypted, signed extract (out + recipient).
+type output struct {
+	out, recipient string
+	cmd            string // for messages
+	entity, id     string // what the audit records name
+	reason         string
+	emergency      bool
+}
+
+// emit decrypts refs (already audited as read) to stdout or into an extract,
+// auditing a failure or the extract it created.
+func (o output) emit(ctx context.Context, a *access.Guard, v *vault.Vault, refs []vault.Ref, stdout, stderr io.Writer) error {
+	w := reidentifyOutput(stdout)
+	var buf bytes.Buffer
+	if o.recipient != "" {
+		w = &buf
+	}
+	n, werr := writeRecords(ctx, v, refs, w)
+	var ext *access.Extract
+	if werr == nil && o.recipient != "" {
+		if ext, werr = a.Seal(o.recipient, buf.Bytes()); werr == nil {
+			if werr = access.WriteExclusive(o.out, ext.Ciphertext); werr == nil {
+				if werr = access.WriteExclusive(o.out+".sig", ext.Signature); werr != nil {
+					os.Remove(o.out)
+				}
+			}
+		}
+		clear(buf.Bytes())
+	}
+	if werr != nil {
+		fail := audit.Event{Entity: o.entity, RecordID: o.id, Action: audit.ActionRead, Reason: o.reason,
+			Outcome: audit.OutcomeError, Emergency: o.emergency,
+			Detail: map[string]string{"records_written": strconv.Itoa(n), "error": "output, encryption or decryption failed"}}
+		_ = a.Record(ctx, fail)
+		return fmt.Errorf("after %d of %d records: %w", n, len(refs), werr)
+	}
+	if ext != nil {
+		done := audit.Event{Entity: "extract", RecordID: o.id, Action: audit.ActionCreate, Reason: o.reason,
+			Outcome: audit.OutcomeAllowed, Emergency: o.emergency,
+			Detail: map[string]string{"recipient": o.recipient, "signer": ext.KeyID[:16], "records": strconv.Itoa(n), "source": o.entity}}
+		if err := a.Record(ctx, done); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%s: %d records encrypted to %s and signed: %s, %s.sig; audited\n", o.cmd, n, o.recipient, o.out, o.out)
+	}
+	return nil
+}
+
+// writeRecords decrypts refs and writes them to w, each after a header line.
+// Errors never quote record contents.
+func writeRecords(ctx context.Context, v *vault.Vault, refs []vault.Ref, w io.Writer) (int, error) {
 	for i, r := range refs {
 		rec, err := v.OpenRef(ctx, r)
 		if err != nil {
 			return i, err
-		}
-		if outDir != "" {
-			name := filepath.Join(outDir, fmt.Sprintf("%s-%d-%020d.msg", vault.SanitizeSource(r.Source), r.Partition, r.Offset))
-			if r.DLQ {
-				name = strings.TrimSuffix(name, ".msg") + ".dlq.msg"
-			}
-			f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-			if err != nil {
-				return i, fmt.Errorf("--out: %w", err)
-			}
-			_, err = f.Write(rec.Data)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return i, fmt.Errorf("--out: write %s: %w", filepath.Base(name), err)
-			}
-			continue
 		}
 		t := ""
 		if !rec.Time.IsZero() {

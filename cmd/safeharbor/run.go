@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,19 +17,17 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
-	"github.com/segmentio/kafka-go/sasl"
-	"github.com/segmentio/kafka-go/sasl/plain"
-	"github.com/segmentio/kafka-go/sasl/scram"
 
+	"github.com/safeharbor/safeharbor/config"
 	"github.com/safeharbor/safeharbor/deid"
 	"github.com/safeharbor/safeharbor/internal/synth"
 	"github.com/safeharbor/safeharbor/pipeline"
 	"github.com/safeharbor/safeharbor/rules"
-	"github.com/safeharbor/safeharbor/sinks/store"
+	"github.com/safeharbor/safeharbor/sinks/access"
+	"github.com/safeharbor/safeharbor/sinks/audit"
+	"github.com/safeharbor/safeharbor/sinks/policy"
 	"github.com/safeharbor/safeharbor/sinks/vault"
 )
-
-var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
 
 func init() {
 	register(command{name: "run", summary: "run the streaming pipeline (Kafka -> de-identify -> vault + Parquet)", run: runRun})
@@ -53,7 +49,7 @@ func runRun(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "run: unexpected arguments; use -config FILE")
 		return exitUsage
 	}
-	c, err := loadConfig(*cfgPath, os.Getenv)
+	c, err := config.Load(*cfgPath, os.Getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
@@ -63,7 +59,7 @@ func runRun(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	} else if *demo > 0 && *cfgPath == "" && os.Getenv("SAFEHARBOR_LOG_LEVEL") == "" {
 		c.LogLevel = "warn" // keep the progress line readable
 	}
-	if errs := c.validate(false); len(errs) > 0 {
+	if errs := c.Validate(false); len(errs) > 0 {
 		fmt.Fprintln(stderr, "run: invalid configuration:")
 		for _, e := range errs {
 			fmt.Fprintln(stderr, "  "+e)
@@ -71,7 +67,7 @@ func runRun(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	var h slog.Handler
-	hopts := &slog.HandlerOptions{Level: logLevels[strings.ToLower(c.LogLevel)]}
+	hopts := &slog.HandlerOptions{Level: config.LogLevels[strings.ToLower(c.LogLevel)]}
 	if c.LogFormat == "text" {
 		h = slog.NewTextHandler(stderr, hopts)
 	} else {
@@ -79,15 +75,35 @@ func runRun(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(h)
 
-	r, err := build(c, log)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// Key files first: a configuration error is reported before anything is opened.
+	if _, err := deid.LoadKeyFile(c.Keys.DeidKeyFile); err != nil {
+		fmt.Fprintf(stderr, "run: keys.deid_key_file: %v\n", err)
+		return exitUsage
+	}
+	if _, err := vault.LoadKeyring(c.Keys.KeyringFile); err != nil {
+		fmt.Fprintf(stderr, "run: keys.vault_keyring_file: %v\n", err)
+		return exitUsage
+	}
+	guard, err := openRunGuard(ctx, c, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "run: %v\n", err)
+		return exitCode(err)
+	}
+	defer func() {
+		if err := guard.Close(); err != nil {
+			log.Error("closing the audit trail failed", "error", err.Error())
+		}
+	}()
+	go guard.RunAnchoring(ctx, func(err error) { log.Error("audit anchor failed", "error", err.Error()) })
+	r, err := build(c, log, guard)
 	if err != nil {
 		fmt.Fprintf(stderr, "run: %v\n", err)
 		return exitUsage
 	}
 	defer r.close()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if c.RulesFile != "" {
 		// SIGHUP reloads the rules file (a change of the file is noticed
 		// by polling too). A file that does not compile is logged with
@@ -156,7 +172,7 @@ func (r *running) close() {
 // build loads keys, opens the sinks, starts the embedded broker if no
 // brokers are configured, and builds the pipeline. Errors name files and
 // settings, never key material.
-func build(c *fileConfig, log *slog.Logger) (*running, error) {
+func build(c *config.Run, log *slog.Logger, guard *access.Guard) (*running, error) {
 	key, err := deid.LoadKeyFile(c.Keys.DeidKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("keys.deid_key_file: %w", err)
@@ -184,11 +200,12 @@ func build(c *fileConfig, log *slog.Logger) (*running, error) {
 	deidFor := func(version string) (pipeline.Deidentifier, error) {
 		return deid.New(deid.Config{Key: key, Profile: profile, RulesVersion: version})
 	}
-	vstore, err := openTarget("vault", &c.Vault)
+	ctx := context.Background()
+	vstore, err := c.Vault.Open(ctx, "vault")
 	if err != nil {
 		return nil, err
 	}
-	astore, err := openTarget("analytics", &c.Analytics)
+	astore, err := c.Analytics.Open(ctx, "analytics")
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +224,7 @@ func build(c *fileConfig, log *slog.Logger) (*running, error) {
 		r.broker, r.brokers = b, b.Addrs()
 		log.Info("embedded Kafka-protocol broker started (in memory, loopback only)", "addr", strings.Join(r.brokers, ","))
 	} else {
-		dialer, r.transport, err = kafkaSecurity(c)
+		dialer, r.transport, err = c.Kafka.Security()
 		if err != nil {
 			return nil, err
 		}
@@ -224,7 +241,7 @@ func build(c *fileConfig, log *slog.Logger) (*running, error) {
 		Brokers: r.brokers, Dialer: dialer, Transport: r.transport, GroupID: c.Kafka.Group,
 		HL7Topic: c.Kafka.Topics.HL7, FHIRTopic: c.Kafka.Topics.FHIR,
 		OutputHL7Topic: c.Kafka.Topics.HL7Out, OutputFHIRTopic: c.Kafka.Topics.FHIROut, DLQTopic: c.Kafka.Topics.DLQ,
-		Deid: eng, DeidFor: deidFor, RulesWatcher: rw, Vault: v, Analytics: astore,
+		Deid: eng, DeidFor: deidFor, RulesWatcher: rw, Vault: v, Analytics: astore, Auditor: guard,
 		Workers: c.Pipeline.Workers, QueueSize: c.Pipeline.QueueSize,
 		CheckpointInterval: c.Pipeline.CheckpointInterval.Duration, ShutdownTimeout: c.Pipeline.ShutdownTimeout.Duration,
 		StartOffset: start, Logger: log, NoLeakGuard: noGuard,
@@ -237,102 +254,50 @@ func build(c *fileConfig, log *slog.Logger) (*running, error) {
 	return r, nil
 }
 
-func readSecretFile(key, path string) (string, error) {
-	b, err := os.ReadFile(path)
+// openRunGuard opens the access guard of the pipeline: the system access
+// configuration when one exists (its policy must allow the running account to
+// store), else the run configuration's local audit trail (keys.audit_key_file,
+// audit.log, audit.anchor_dir). The authorization is audited.
+func openRunGuard(ctx context.Context, c *config.Run, stderr io.Writer) (*access.Guard, error) {
+	acfg, err := access.LoadConfig(accessLoad)
+	if errors.Is(err, access.ErrNoConfig) {
+		acfg = access.LocalConfig(c.Audit.Log, c.Keys.AuditKeyFile, c.Audit.AnchorDir)
+	} else if err != nil {
+		return nil, usagef("%v", err)
+	}
+	if err := acfg.CheckSeparate(c.Vault.Dir, c.Analytics.Dir); err != nil {
+		return nil, usagef("%v", err)
+	}
+	opts := accessOpen
+	opts.Client = "pipeline"
+	if opts.AlertLog == nil {
+		opts.AlertLog = stderr
+	}
+	g, err := access.Open(ctx, acfg, opts)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", key, err)
-	}
-	return strings.TrimSpace(string(b)), nil
-}
-
-func openTarget(name string, t *target) (store.Store, error) {
-	if t.S3.Endpoint == "" {
-		if err := os.MkdirAll(t.Dir, 0o700); err != nil {
-			return nil, fmt.Errorf("%s.dir: %w", name, err)
+		var te *access.TrustError
+		var ke *audit.KeyError
+		if errors.As(err, &te) || errors.As(err, &ke) {
+			return nil, usagef("%v (keys.audit_key_file)", err)
 		}
-		l, err := store.NewLocal(t.Dir)
-		if err != nil {
-			return nil, fmt.Errorf("%s.dir: %w", name, err)
-		}
-		return l, nil
+		return nil, err
 	}
-	ak, sk := t.S3.accessKey, t.S3.secretKey
-	var err error
-	if ak == "" {
-		if ak, err = readSecretFile(name+".s3.access_key_file", t.S3.AccessKeyFile); err != nil {
-			return nil, err
-		}
+	where := c.Vault.Where()
+	if len(where) > 200 {
+		where = where[:200]
 	}
-	if sk == "" {
-		if sk, err = readSecretFile(name+".s3.secret_key_file", t.S3.SecretKeyFile); err != nil {
-			return nil, err
-		}
-	}
-	s, err := store.NewS3(store.S3Config{Endpoint: t.S3.Endpoint, Bucket: t.S3.Bucket, Region: t.S3.Region,
-		AccessKey: ak, SecretKey: sk, CAFile: t.S3.CAFile, Insecure: t.S3.Insecure})
+	ev := audit.Event{Entity: "vault", RecordID: where, Action: audit.ActionCreate, Reason: "pipeline start"}
+	d, err := g.Authorize(ctx, policy.ActionStore, false, ev)
 	if err != nil {
-		return nil, fmt.Errorf("%s.s3: %w", name, err)
+		g.Close()
+		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := s.Ping(ctx); err != nil {
-		return nil, fmt.Errorf("%s.s3: %w", name, err)
+	ev.Outcome, ev.Detail = audit.OutcomeAllowed, map[string]string{"policy_via": d.Via}
+	if err := g.Record(ctx, ev); err != nil {
+		g.Close()
+		return nil, err
 	}
-	return s, nil
-}
-
-// kafkaSecurity builds the consumer dialer and producer transport for TLS and SASL.
-func kafkaSecurity(c *fileConfig) (*kafka.Dialer, *kafka.Transport, error) {
-	k := &c.Kafka
-	var tc *tls.Config
-	if k.TLS.Enabled {
-		tc = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: k.TLS.InsecureSkipVerify} // verification stays on unless explicitly disabled
-		if k.TLS.CAFile != "" {
-			pem, err := os.ReadFile(k.TLS.CAFile)
-			if err != nil {
-				return nil, nil, fmt.Errorf("kafka.tls.ca_file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, nil, fmt.Errorf("kafka.tls.ca_file: %s holds no PEM certificate", k.TLS.CAFile)
-			}
-			tc.RootCAs = pool
-		}
-		if k.TLS.CertFile != "" {
-			cert, err := tls.LoadX509KeyPair(k.TLS.CertFile, k.TLS.KeyFile)
-			if err != nil {
-				return nil, nil, fmt.Errorf("kafka.tls.cert_file/key_file: %w", err)
-			}
-			tc.Certificates = []tls.Certificate{cert}
-		}
-	}
-	var mech sasl.Mechanism
-	if m := strings.ToUpper(k.SASL.Mechanism); m != "" {
-		pw := k.SASL.password
-		if pw == "" {
-			var err error
-			if pw, err = readSecretFile("kafka.sasl.password_file", k.SASL.PasswordFile); err != nil {
-				return nil, nil, err
-			}
-		}
-		switch m {
-		case "PLAIN":
-			mech = plain.Mechanism{Username: k.SASL.Username, Password: pw}
-		case "SCRAM-SHA-256", "SCRAM-SHA-512":
-			algo := scram.SHA256
-			if m == "SCRAM-SHA-512" {
-				algo = scram.SHA512
-			}
-			sm, err := scram.Mechanism(algo, k.SASL.Username, pw)
-			if err != nil {
-				return nil, nil, errors.New("kafka.sasl: cannot set up SCRAM")
-			}
-			mech = sm
-		}
-	}
-	d := &kafka.Dialer{Timeout: 10 * time.Second, DualStack: true, TLS: tc, SASLMechanism: mech}
-	t := &kafka.Transport{TLS: tc, SASL: mech, DialTimeout: 10 * time.Second}
-	return d, t, nil
+	return g, nil
 }
 
 // demoRun produces synthetic traffic into the input topics and reports progress.
@@ -341,7 +306,7 @@ type demoRun struct {
 	seed      int64
 	fhirShare float64
 	poison    int
-	cfg       *fileConfig
+	cfg       *config.Run
 	brokers   []string
 	transport *kafka.Transport
 	p         *pipeline.Pipeline
@@ -457,7 +422,7 @@ func (d *demoRun) committed() int64 {
 	return s
 }
 
-func (d *demoRun) summary(w io.Writer, c *fileConfig) {
+func (d *demoRun) summary(w io.Writer, c *config.Run) {
 	m := d.p.Metrics()
 	end := d.end
 	if end.IsZero() {
@@ -480,8 +445,8 @@ func (d *demoRun) summary(w io.Writer, c *fileConfig) {
 	if len(names) == 0 {
 		fmt.Fprintln(w, "    (none: no rules_file configured)")
 	}
-	fmt.Fprintf(w, "  vault (encrypted originals)  %s\n  analytics (Parquet)          %s\n", where(&c.Vault), where(&c.Analytics))
-	if c.Analytics.S3.Endpoint == "" && len(names) > 0 {
+	fmt.Fprintf(w, "  vault (encrypted originals)  %s\n  analytics (Parquet)          %s\n", c.Vault.Where(), c.Analytics.Where())
+	if !c.Analytics.S3.Set() && len(names) > 0 {
 		fmt.Fprintf(w, "\nOpen the Parquet with DuckDB, for example:\n  duckdb -c \"SELECT * FROM read_parquet('%s/dataset=%s/*/*.parquet') LIMIT 5\"\n",
 			strings.TrimSuffix(c.Analytics.Dir, "/"), pick(names, "lab_results"))
 	}
@@ -494,11 +459,4 @@ func pick(names []string, want string) string {
 		}
 	}
 	return names[0]
-}
-
-func where(t *target) string {
-	if t.S3.Endpoint != "" {
-		return "s3://" + t.S3.Bucket + " at " + t.S3.Endpoint
-	}
-	return t.Dir
 }

@@ -3,35 +3,30 @@ package main
 import (
 	"context"
 	"errors"
-	"expvar"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/safeharbor/safeharbor/config"
+	"github.com/safeharbor/safeharbor/sinks/access"
 	"github.com/safeharbor/safeharbor/sinks/audit"
 	"github.com/safeharbor/safeharbor/sinks/policy"
 	"github.com/safeharbor/safeharbor/sinks/store"
 	"github.com/safeharbor/safeharbor/sinks/vault"
 )
 
-// Emergency (break-glass) access raises this log event (at WARN) and counter.
-const emergencyEvent = "vault.emergency_access"
-
-// emergencyAccessTotal counts break-glass accesses granted in this process.
-var emergencyAccessTotal = expvar.NewInt("safeharbor_emergency_access_total")
-
 func init() {
-	register(command{name: "vault", summary: "vault administration: erase, purge, rotate (policy-checked, audited)", run: runVault})
+	register(command{name: "vault", summary: "vault administration: erase, purge, rotate, dlq (policy-checked, audited)", run: runVault})
 }
 
-// phiFlags are the flags shared by the commands that touch the vault, the audit log
-// and the access policy. Secrets come from files (mode 0600) or the environment and
-// are never printed.
+// phiFlags are the flags shared by the commands that touch the vault. Who is
+// acting, the access policy, the audit trail and its key are not flags: they
+// come from the OS account and the system access configuration (sinks/access).
+// Secrets come from files (mode 0600) or the environment and are never printed.
 type phiFlags struct {
 	config          string
 	vaultDir        string
@@ -43,17 +38,11 @@ type phiFlags struct {
 	s3SecretKeyFile string
 	s3Insecure      bool
 	keyring         string
-	auditLog        string
-	auditKeyFile    string
-	policy          string
 	user            string
-	clientAddr      string
 	getenv          func(string) string
 }
 
 func (o *phiFlags) register(fs *flag.FlagSet, vaultFlags, accessFlags bool) {
-	fs.StringVar(&o.auditLog, "audit-log", "", "audit log file (required)")
-	fs.StringVar(&o.auditKeyFile, "audit-key-file", "", "audit HMAC key file, mode 0600 (required)")
 	if vaultFlags {
 		fs.StringVar(&o.config, "config", "", "run configuration file (vault target and keyring); flags override it")
 		fs.StringVar(&o.vaultDir, "vault-dir", "", "local vault directory")
@@ -67,9 +56,7 @@ func (o *phiFlags) register(fs *flag.FlagSet, vaultFlags, accessFlags bool) {
 		fs.StringVar(&o.keyring, "keyring", "", "vault keyring file, mode 0600 (required unless --config names one)")
 	}
 	if accessFlags {
-		fs.StringVar(&o.policy, "policy", "", "access policy file (required)")
-		fs.StringVar(&o.user, "user", "", "who is acting (required; $USER is not used for authorization)")
-		fs.StringVar(&o.clientAddr, "client-addr", "local", "client address recorded in the audit trail")
+		fs.StringVar(&o.user, "user", "", "optional check: must equal the OS account running the command (the acting identity is always the OS account)")
 	}
 }
 
@@ -97,32 +84,33 @@ func exitCode(err error) int {
 
 // readSecret reads a secret file that group and others can not access.
 func readSecret(flagName, path string) (string, error) {
-	fi, err := os.Stat(path)
+	v, err := access.ReadSecretFile("--"+flagName, path)
 	if err != nil {
-		return "", usagef("--%s: %v", flagName, err)
+		return "", usagef("%v", err)
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return "", usagef("--%s: %s has mode %#o; it must not be accessible by group or others (chmod 600)", flagName, path, fi.Mode().Perm())
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", usagef("--%s: %v", flagName, err)
-	}
-	s := strings.TrimSpace(string(b))
-	if s == "" {
-		return "", usagef("--%s: %s is empty", flagName, path)
-	}
-	return s, nil
+	return v, nil
 }
 
-// openVault opens the vault named by the flags (or the --config file).
-func (o *phiFlags) openVault() (*vault.Vault, error) {
-	var t target
+// openVault opens the vault named by the access configuration's run_config,
+// or else by the flags (or the --config file).
+func (o *phiFlags) openVault(g *access.Guard) (*vault.Vault, error) {
+	v, _, err := o.openVaultStore(g)
+	return v, err
+}
+
+// openVaultStore is openVault that also returns the vault's store.
+func (o *phiFlags) openVaultStore(g *access.Guard) (*vault.Vault, store.Store, error) {
+	var t config.Target
 	keyring := o.keyring
+	getenv := o.env
+	if rc := g.RunConfig(); rc != "" {
+		// The vault of a privileged install: no flags, no environment overrides.
+		o.config, getenv = rc, func(string) string { return "" }
+	}
 	if o.config != "" {
-		c, err := loadConfig(o.config, o.env)
+		c, err := config.Load(o.config, getenv)
 		if err != nil {
-			return nil, usagef("--config: %v", err)
+			return nil, nil, usagef("--config: %v", err)
 		}
 		t = c.Vault
 		if keyring == "" {
@@ -130,169 +118,106 @@ func (o *phiFlags) openVault() (*vault.Vault, error) {
 		}
 	}
 	if o.vaultDir != "" || o.s3Endpoint != "" {
-		t = target{Dir: o.vaultDir}
+		t = config.Target{Dir: o.vaultDir}
 		t.S3.Endpoint, t.S3.Bucket, t.S3.Region, t.S3.CAFile, t.S3.Insecure = o.s3Endpoint, o.s3Bucket, o.s3Region, o.s3CAFile, o.s3Insecure
 		t.S3.AccessKeyFile, t.S3.SecretKeyFile = o.s3AccessKeyFile, o.s3SecretKeyFile
 	}
 	if o.vaultDir != "" && o.s3Endpoint != "" {
-		return nil, usagef("give either --vault-dir or --s3-endpoint, not both")
+		return nil, nil, usagef("give either --vault-dir or --s3-endpoint, not both")
 	}
-	if t.Dir == "" && t.S3.Endpoint == "" {
-		return nil, usagef("no vault: give --vault-dir DIR, --s3-endpoint/--s3-bucket, or --config FILE")
+	if t.Dir == "" && !t.S3.Set() {
+		return nil, nil, usagef("no vault: give --vault-dir DIR, --s3-endpoint/--s3-bucket, or --config FILE")
 	}
 	if keyring == "" {
-		return nil, usagef("--keyring is required (there are no default keys)")
+		return nil, nil, usagef("--keyring is required (there are no default keys)")
 	}
 	kr, err := vault.LoadKeyring(keyring)
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, nil, usagef("%v", err)
 	}
 	var st store.Store
-	if t.S3.Endpoint == "" {
+	if !t.S3.Set() {
 		if _, err := os.Stat(t.Dir); err != nil {
-			return nil, usagef("vault directory: %v", err)
+			return nil, nil, usagef("vault directory: %v", err)
 		}
 		l, err := store.NewLocal(t.Dir)
 		if err != nil {
-			return nil, usagef("vault directory: %v", err)
+			return nil, nil, usagef("vault directory: %v", err)
 		}
 		st = l
 	} else {
 		if t.S3.Bucket == "" {
-			return nil, usagef("--s3-bucket is required with --s3-endpoint")
+			return nil, nil, usagef("--s3-bucket is required with --s3-endpoint")
 		}
-		if t.S3.accessKey == "" {
-			if t.S3.accessKey = o.env("SAFEHARBOR_VAULT_S3_ACCESS_KEY"); t.S3.accessKey == "" {
+		if t.S3.AccessKey == "" {
+			if t.S3.AccessKey = getenv("SAFEHARBOR_VAULT_S3_ACCESS_KEY"); t.S3.AccessKey == "" {
 				if t.S3.AccessKeyFile == "" {
-					return nil, usagef("S3 access key: give --s3-access-key-file or set SAFEHARBOR_VAULT_S3_ACCESS_KEY")
+					return nil, nil, usagef("S3 access key: give --s3-access-key-file or set SAFEHARBOR_VAULT_S3_ACCESS_KEY")
 				}
-				if t.S3.accessKey, err = readSecret("s3-access-key-file", t.S3.AccessKeyFile); err != nil {
-					return nil, err
+				if t.S3.AccessKey, err = readSecret("s3-access-key-file", t.S3.AccessKeyFile); err != nil {
+					return nil, nil, err
 				}
 			}
 		}
-		if t.S3.secretKey == "" {
-			if t.S3.secretKey = o.env("SAFEHARBOR_VAULT_S3_SECRET_KEY"); t.S3.secretKey == "" {
+		if t.S3.SecretKey == "" {
+			if t.S3.SecretKey = getenv("SAFEHARBOR_VAULT_S3_SECRET_KEY"); t.S3.SecretKey == "" {
 				if t.S3.SecretKeyFile == "" {
-					return nil, usagef("S3 secret key: give --s3-secret-key-file or set SAFEHARBOR_VAULT_S3_SECRET_KEY")
+					return nil, nil, usagef("S3 secret key: give --s3-secret-key-file or set SAFEHARBOR_VAULT_S3_SECRET_KEY")
 				}
-				if t.S3.secretKey, err = readSecret("s3-secret-key-file", t.S3.SecretKeyFile); err != nil {
-					return nil, err
+				if t.S3.SecretKey, err = readSecret("s3-secret-key-file", t.S3.SecretKeyFile); err != nil {
+					return nil, nil, err
 				}
 			}
 		}
-		if st, err = openTarget("vault", &t); err != nil {
-			return nil, err
+		if st, err = t.Open(context.Background(), "vault"); err != nil {
+			return nil, nil, err
 		}
 	}
-	return vault.New(vault.Config{Store: st, Keyring: kr})
+	v, err := vault.New(vault.Config{Store: st, Keyring: kr})
+	return v, st, err
 }
 
-func (o *phiFlags) openAudit() (*audit.Log, error) {
-	if o.auditLog == "" || o.auditKeyFile == "" {
-		return nil, usagef("--audit-log and --audit-key-file are required")
-	}
-	key, err := audit.LoadKey(o.auditKeyFile)
+// Test seams: how commands load the access configuration and identify the
+// actor. Production code never changes them.
+var (
+	accessLoad access.LoadOptions
+	accessOpen access.Options
+)
+
+// openGuard opens the access guard of the system configuration for the OS
+// account running the command. --user, when given, must name that account.
+func (o *phiFlags) openGuard(ctx context.Context, stderr io.Writer) (*access.Guard, error) {
+	cfg, err := access.LoadConfig(accessLoad)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	l, err := audit.OpenFile(o.auditLog, key, audit.Options{})
+	opts := accessOpen
+	if opts.AlertLog == nil {
+		opts.AlertLog = stderr
+	}
+	g, err := access.Open(ctx, cfg, opts)
 	if err != nil {
-		return nil, fmt.Errorf("audit log: %w", err)
-	}
-	return l, nil
-}
-
-// access is an opened policy + audit log for one user's command.
-type access struct {
-	o     *phiFlags
-	audit *audit.Log
-	pol   *policy.Policy
-}
-
-// openAccess validates the identity flags and opens the policy and the audit log.
-func (o *phiFlags) openAccess() (*access, error) {
-	if strings.TrimSpace(o.user) == "" {
-		return nil, usagef("--user is required (the acting user is never taken from the environment)")
-	}
-	if o.policy == "" {
-		return nil, usagef("--policy is required")
-	}
-	pol, err := policy.Load(o.policy)
-	if err != nil {
-		return nil, usagef("%v", err)
-	}
-	l, err := o.openAudit()
-	if err != nil {
+		var te *access.TrustError
+		var ke *audit.KeyError
+		if errors.As(err, &te) || errors.As(err, &ke) {
+			return nil, usagef("%v", err)
+		}
 		return nil, err
 	}
-	return &access{o: o, audit: l, pol: pol}, nil
-}
-
-// decide checks the policy and, when the action is refused, audits the denied
-// attempt and returns an error explaining the refusal.
-func (a *access) decide(ctx context.Context, action string, emergency bool, ev audit.Event) (policy.Decision, error) {
-	d := a.pol.Check(a.o.user, action, emergency)
-	if d.Allowed {
-		return d, nil
+	if g.RunConfig() != "" && (o.config != "" || o.vaultDir != "" || o.s3Endpoint != "" || o.keyring != "") {
+		g.Close()
+		return nil, usagef("the vault and keyring come from the access configuration (run_config %s): --config, --vault-dir, --s3-* and --keyring are not accepted", g.RunConfig())
 	}
-	ev.Outcome = audit.OutcomeDenied
-	ev.Emergency = emergency
-	ev.Detail = mergeDetail(ev.Detail, map[string]string{"policy": "denied", "policy_action": action})
-	if _, err := a.audit.Append(ctx, a.event(ev)); err != nil {
-		return d, fmt.Errorf("refused (%s), and the denied attempt could not be audited: %w", d.Reason, err)
+	if o.user != "" && o.user != g.Identity().User {
+		g.Close()
+		return nil, usagef("--user %q is not the OS account running this command (%q): the acting identity is the OS account, never a flag", o.user, g.Identity().User)
 	}
-	return d, fmt.Errorf("refused: %s", d.Reason)
-}
-
-func (a *access) event(ev audit.Event) audit.Event {
-	ev.Actor, ev.Client = a.o.user, a.o.clientAddr
-	if ev.Time.IsZero() {
-		ev.Time = time.Now()
-	}
-	return ev
-}
-
-// record audits a batch of events (the operation and the records it touched), in
-// chunks so that huge operations stay within the log's batch sizes.
-func (a *access) record(ctx context.Context, evs []audit.Event) error {
-	for len(evs) > 0 {
-		n := min(len(evs), 1000)
-		batch := make([]audit.Event, n)
-		for i := range n {
-			batch[i] = a.event(evs[i])
-		}
-		if _, err := a.audit.AppendBatch(ctx, batch); err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
-		evs = evs[n:]
-	}
-	return nil
-}
-
-// alert raises the emergency-access alert: a WARN log event with a fixed name and a
-// counter. It names the user, action and pseudonym, never PHI or the reason text.
-func alert(stderr io.Writer, d policy.Decision, recordID string, records int) {
-	emergencyAccessTotal.Add(1)
-	slog.New(slog.NewJSONHandler(stderr, nil)).Warn("emergency access granted; review required",
-		"event", emergencyEvent, "user", d.User, "action", d.Action, "via", d.Via,
-		"record_id", recordID, "records", records, "emergency_access_total", emergencyAccessTotal.Value())
-}
-
-func mergeDetail(a, b map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
-	return out
+	return g, nil
 }
 
 func runVault(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stderr, "usage: safeharbor vault erase|purge|rotate [flags]   (safeharbor vault <sub> -h for flags)")
+		fmt.Fprintln(stderr, "usage: safeharbor vault erase|purge|rotate|dlq [flags]   (safeharbor vault <sub> -h for flags)")
 		if len(args) == 0 {
 			return exitUsage
 		}
@@ -306,8 +231,10 @@ func runVault(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		err = vaultPurge(args[1:], stdout, stderr)
 	case "rotate":
 		err = vaultRotate(args[1:], stdout, stderr)
+	case "dlq":
+		err = vaultDLQ(args[1:], stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "vault: unknown subcommand %q (want erase, purge or rotate)\n", args[0])
+		fmt.Fprintf(stderr, "vault: unknown subcommand %q (want erase, purge, rotate or dlq)\n", args[0])
 		return exitUsage
 	}
 	if err != nil {
@@ -349,18 +276,18 @@ func vaultErase(args []string, stdout, stderr io.Writer) error {
 	if strings.TrimSpace(*reason) == "" {
 		return usagef("--reason is required")
 	}
-	a, err := o.openAccess()
-	if err != nil {
-		return err
-	}
-	defer a.audit.Close()
 	ctx := context.Background()
-	ev := audit.Event{Entity: "vault.key", RecordID: *pseudonym, Action: audit.ActionDelete, Reason: *reason}
-	d, err := a.decide(ctx, policy.ActionErase, false, ev)
+	a, err := o.openGuard(ctx, stderr)
 	if err != nil {
 		return err
 	}
-	v, err := o.openVault()
+	defer a.Close()
+	ev := audit.Event{Entity: "vault.key", RecordID: *pseudonym, Action: audit.ActionDelete, Reason: *reason}
+	d, err := a.Authorize(ctx, policy.ActionErase, false, ev)
+	if err != nil {
+		return err
+	}
+	v, err := o.openVault(a)
 	if err != nil {
 		return err
 	}
@@ -377,7 +304,7 @@ func vaultErase(args []string, stdout, stderr io.Writer) error {
 		evs = append(evs, audit.Event{Entity: "vault.record", RecordID: recordID(r), Action: audit.ActionDelete,
 			Reason: *reason, Outcome: ev.Outcome, Detail: map[string]string{"pseudonym": *pseudonym, "how": "crypto-shred"}})
 	}
-	if err := a.record(ctx, evs); err != nil {
+	if err := a.Record(ctx, evs...); err != nil {
 		return err
 	}
 	if opErr != nil {
@@ -435,19 +362,19 @@ func vaultPurge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a, err := o.openAccess()
+	ctx := context.Background()
+	a, err := o.openGuard(ctx, stderr)
 	if err != nil {
 		return err
 	}
-	defer a.audit.Close()
-	ctx := context.Background()
+	defer a.Close()
 	cutoff := t.UTC().Format(time.RFC3339)
 	ev := audit.Event{Entity: "vault.segment", RecordID: "before " + cutoff, Action: audit.ActionDelete, Reason: *reason}
-	d, err := a.decide(ctx, policy.ActionPurge, false, ev)
+	d, err := a.Authorize(ctx, policy.ActionPurge, false, ev)
 	if err != nil {
 		return err
 	}
-	v, err := o.openVault()
+	v, err := o.openVault(a)
 	if err != nil {
 		return err
 	}
@@ -464,7 +391,7 @@ func vaultPurge(args []string, stdout, stderr io.Writer) error {
 		evs = append(evs, audit.Event{Entity: "vault.segment", RecordID: s, Action: audit.ActionDelete, Reason: *reason,
 			Outcome: ev.Outcome, Detail: map[string]string{"before": cutoff}})
 	}
-	if err := a.record(ctx, evs); err != nil {
+	if err := a.Record(ctx, evs...); err != nil {
 		return err
 	}
 	if opErr != nil {
@@ -483,18 +410,18 @@ func vaultRotate(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	a, err := o.openAccess()
-	if err != nil {
-		return err
-	}
-	defer a.audit.Close()
 	ctx := context.Background()
-	ev := audit.Event{Entity: "vault.kek", RecordID: "rotate", Action: audit.ActionUpdate, Reason: *reason}
-	d, err := a.decide(ctx, policy.ActionRotate, false, ev)
+	a, err := o.openGuard(ctx, stderr)
 	if err != nil {
 		return err
 	}
-	v, err := o.openVault()
+	defer a.Close()
+	ev := audit.Event{Entity: "vault.kek", RecordID: "rotate", Action: audit.ActionUpdate, Reason: *reason}
+	d, err := a.Authorize(ctx, policy.ActionRotate, false, ev)
+	if err != nil {
+		return err
+	}
+	v, err := o.openVault(a)
 	if err != nil {
 		return err
 	}
@@ -516,7 +443,7 @@ func vaultRotate(args []string, stdout, stderr io.Writer) error {
 		evs = append(evs, audit.Event{Entity: "vault.segment", RecordID: s, Action: audit.ActionUpdate, Reason: *reason,
 			Outcome: ev.Outcome, Detail: map[string]string{"kek_id": res.KeyID}})
 	}
-	if err := a.record(ctx, evs); err != nil {
+	if err := a.Record(ctx, evs...); err != nil {
 		return err
 	}
 	if opErr != nil {
@@ -524,4 +451,15 @@ func vaultRotate(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "rotated to key id %s: %d data keys and %d segments rewrapped; audited\n", res.KeyID, len(res.Keys), len(res.Segments))
 	return nil
+}
+
+func merge(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }

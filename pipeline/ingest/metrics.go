@@ -18,6 +18,7 @@ var LatencyBounds = []time.Duration{
 // them with Snapshot.
 type Metrics struct {
 	connsOpen, connsTotal, connsRefused, tlsFailures atomic.Int64
+	connsPeerRefused, firstFrameTimeouts             atomic.Int64
 	received, frameErrors, junk                      atomic.Int64
 	ackAccept, ackError, ackReject, ackSuppressed    atomic.Int64
 	ackWriteErrors                                   atomic.Int64
@@ -32,7 +33,13 @@ type MetricsSnapshot struct {
 	ConnsOpen    int64 // connections open now
 	ConnsTotal   int64 // connections accepted since start
 	ConnsRefused int64 // connections closed at once because MaxConns was reached
-	TLSFailures  int64 // TLS handshakes that failed
+	// ConnsPeerRefused counts connections closed at once because their peer
+	// already had MaxConnsPerPeer open (included in ConnsRefused).
+	ConnsPeerRefused int64
+	// FirstFrameTimeouts counts connections closed because no complete frame
+	// arrived within FirstFrameTimeout of opening.
+	FirstFrameTimeouts int64
+	TLSFailures        int64 // TLS handshakes that failed
 
 	Received    int64 // frames received (good or bad, oversized included)
 	FrameErrors int64 // frames rejected before parsing (oversized, start byte inside)
@@ -55,23 +62,25 @@ type MetricsSnapshot struct {
 // Snapshot returns the current values.
 func (m *Metrics) Snapshot() MetricsSnapshot {
 	s := MetricsSnapshot{
-		ConnsOpen:      m.connsOpen.Load(),
-		ConnsTotal:     m.connsTotal.Load(),
-		ConnsRefused:   m.connsRefused.Load(),
-		TLSFailures:    m.tlsFailures.Load(),
-		Received:       m.received.Load(),
-		FrameErrors:    m.frameErrors.Load(),
-		Junk:           m.junk.Load(),
-		AckAccept:      m.ackAccept.Load(),
-		AckError:       m.ackError.Load(),
-		AckReject:      m.ackReject.Load(),
-		AckSuppressed:  m.ackSuppressed.Load(),
-		AckWriteErrs:   m.ackWriteErrors.Load(),
-		Produced:       m.produced.Load(),
-		ProduceErrors:  m.produceErrors.Load(),
-		ProduceLatency: time.Duration(m.produceNanos.Load()),
-		ProduceMaxLat:  time.Duration(m.produceMaxNanos.Load()),
-		LatencyBounds:  append([]time.Duration(nil), LatencyBounds...),
+		ConnsOpen:          m.connsOpen.Load(),
+		ConnsTotal:         m.connsTotal.Load(),
+		ConnsRefused:       m.connsRefused.Load(),
+		ConnsPeerRefused:   m.connsPeerRefused.Load(),
+		FirstFrameTimeouts: m.firstFrameTimeouts.Load(),
+		TLSFailures:        m.tlsFailures.Load(),
+		Received:           m.received.Load(),
+		FrameErrors:        m.frameErrors.Load(),
+		Junk:               m.junk.Load(),
+		AckAccept:          m.ackAccept.Load(),
+		AckError:           m.ackError.Load(),
+		AckReject:          m.ackReject.Load(),
+		AckSuppressed:      m.ackSuppressed.Load(),
+		AckWriteErrs:       m.ackWriteErrors.Load(),
+		Produced:           m.produced.Load(),
+		ProduceErrors:      m.produceErrors.Load(),
+		ProduceLatency:     time.Duration(m.produceNanos.Load()),
+		ProduceMaxLat:      time.Duration(m.produceMaxNanos.Load()),
+		LatencyBounds:      append([]time.Duration(nil), LatencyBounds...),
 	}
 	s.LatencyHistogram = make([]int64, len(LatencyBounds)+1)
 	for i := range s.LatencyHistogram {

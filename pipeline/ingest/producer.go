@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
 )
 
 // Record is one message to store.
@@ -47,6 +49,10 @@ type KafkaConfig struct {
 	DialTimeout time.Duration
 	// IOTimeout bounds one produce request round trip (default 10s).
 	IOTimeout time.Duration
+	// TLS, when set, encrypts the connections to the brokers.
+	TLS *tls.Config
+	// SASL, when set, authenticates to the brokers.
+	SASL sasl.Mechanism
 }
 
 // KafkaProducer is a Producer on a segmentio/kafka-go Writer with
@@ -101,6 +107,8 @@ func NewKafkaProducer(cfg KafkaConfig) (*KafkaProducer, error) {
 			DialTimeout: cfg.DialTimeout,
 			MetadataTTL: 10 * time.Second,
 			ClientID:    "safeharbor-mllp",
+			TLS:         cfg.TLS,
+			SASL:        cfg.SASL,
 		},
 	}
 	return &KafkaProducer{w: w}, nil

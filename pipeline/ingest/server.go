@@ -28,6 +28,12 @@ const (
 	DefaultWriteTimeout   = 30 * time.Second
 	DefaultProduceTimeout = 30 * time.Second
 	DefaultHandshake      = 10 * time.Second
+	// DefaultMaxConnsPerPeer bounds one peer's (remote IP's) connections, so
+	// that one sender cannot take every slot of MaxConns.
+	DefaultMaxConnsPerPeer = 16
+	// DefaultFirstFrameTimeout closes a connection that has not sent a whole
+	// frame this long after opening (idle or trickling connections).
+	DefaultFirstFrameTimeout = 10 * time.Second
 )
 
 // Config tunes a Server. Zero values take the defaults above.
@@ -35,8 +41,15 @@ type Config struct {
 	MaxMessageSize int           // largest frame payload accepted; larger frames get AR
 	MaxConns       int           // connections beyond this are closed at once
 	IdleTimeout    time.Duration // a connection with no frame for this long is closed
-	WriteTimeout   time.Duration // bound on writing one ACK
-	ProduceTimeout time.Duration // bound on storing one message; past it the sender gets AE
+	// MaxConnsPerPeer: a peer (remote IP) with this many connections open has
+	// further ones closed at once (default DefaultMaxConnsPerPeer).
+	MaxConnsPerPeer int
+	// FirstFrameTimeout: a connection whose first frame is not complete this
+	// long after it opened (after the TLS handshake) is closed (default
+	// DefaultFirstFrameTimeout; never longer than IdleTimeout).
+	FirstFrameTimeout time.Duration
+	WriteTimeout      time.Duration // bound on writing one ACK
+	ProduceTimeout    time.Duration // bound on storing one message; past it the sender gets AE
 	// TLS, when set, makes the server speak TLS (MinVersion is raised to 1.2).
 	TLS *tls.Config
 	// KeyHMAC, when at least 32 bytes, keys records by HMAC-SHA256(MSH-4,
@@ -63,6 +76,7 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
+	peers     map[string]int // open connections per remote IP
 	closing   bool
 	connWG    sync.WaitGroup
 	nextID    atomic.Uint64
@@ -85,6 +99,13 @@ func NewServer(cfg Config, p Producer) (*Server, error) {
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
+	if cfg.MaxConnsPerPeer <= 0 {
+		cfg.MaxConnsPerPeer = DefaultMaxConnsPerPeer
+	}
+	if cfg.FirstFrameTimeout <= 0 {
+		cfg.FirstFrameTimeout = DefaultFirstFrameTimeout
+	}
+	cfg.FirstFrameTimeout = min(cfg.FirstFrameTimeout, cfg.IdleTimeout)
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = DefaultWriteTimeout
 	}
@@ -110,6 +131,7 @@ func NewServer(cfg Config, p Producer) (*Server, error) {
 		baseCtx: ctx, cancelBase: cancel,
 		listeners: map[net.Listener]struct{}{},
 		conns:     map[*conn]struct{}{},
+		peers:     map[string]int{},
 	}, nil
 }
 
@@ -171,7 +193,10 @@ type conn struct {
 	id     uint64
 	nc     net.Conn
 	remote string
+	peer   string // remote IP, the unit of MaxConnsPerPeer
 	key    []byte // record key when no patient key applies
+	frames int    // complete frames read (0: FirstFrameTimeout applies)
+	opened time.Time
 
 	mu      sync.Mutex
 	closing bool
@@ -192,8 +217,18 @@ func (s *Server) startConn(nc net.Conn) {
 		nc.Close()
 		return
 	}
-	c := &conn{s: s, id: id, nc: nc, remote: nc.RemoteAddr().String(), key: []byte("mllp-c" + strconv.FormatUint(id, 10))}
+	peer := peerOf(nc)
+	if s.peers[peer] >= s.cfg.MaxConnsPerPeer {
+		s.mu.Unlock()
+		s.metrics.connsRefused.Add(1)
+		s.metrics.connsPeerRefused.Add(1)
+		s.log.Warn("mllp connection refused: per-peer limit reached", "conn", id, "remote", nc.RemoteAddr().String(), "max_conns_per_peer", s.cfg.MaxConnsPerPeer)
+		nc.Close()
+		return
+	}
+	c := &conn{s: s, id: id, nc: nc, remote: nc.RemoteAddr().String(), peer: peer, key: []byte("mllp-c" + strconv.FormatUint(id, 10))}
 	s.conns[c] = struct{}{}
+	s.peers[peer]++
 	s.connWG.Add(1)
 	s.mu.Unlock()
 	s.metrics.connsTotal.Add(1)
@@ -205,7 +240,7 @@ func (s *Server) startConn(nc net.Conn) {
 // what Serve runs for each connection (TLS, if configured, is added here).
 func (s *Server) ServeConn(nc net.Conn) {
 	id := s.nextID.Add(1)
-	c := &conn{s: s, id: id, nc: nc, remote: remoteOf(nc), key: []byte("mllp-c" + strconv.FormatUint(id, 10))}
+	c := &conn{s: s, id: id, nc: nc, remote: remoteOf(nc), peer: peerOf(nc), key: []byte("mllp-c" + strconv.FormatUint(id, 10))}
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -213,11 +248,21 @@ func (s *Server) ServeConn(nc net.Conn) {
 		return
 	}
 	s.conns[c] = struct{}{}
+	s.peers[c.peer]++
 	s.connWG.Add(1)
 	s.mu.Unlock()
 	s.metrics.connsTotal.Add(1)
 	s.metrics.connsOpen.Add(1)
 	c.serve()
+}
+
+// peerOf is the remote IP of nc (the whole address when it has no port).
+func peerOf(nc net.Conn) string {
+	a := remoteOf(nc)
+	if h, _, err := net.SplitHostPort(a); err == nil {
+		return h
+	}
+	return a
 }
 
 func remoteOf(nc net.Conn) string {
@@ -235,7 +280,12 @@ func (c *conn) armRead() bool {
 	if c.closing {
 		return false
 	}
-	_ = c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+	deadline := time.Now().Add(c.s.cfg.IdleTimeout)
+	if c.frames == 0 {
+		// Measured from the opening, so bytes outside frames do not extend it.
+		deadline = c.opened.Add(c.s.cfg.FirstFrameTimeout)
+	}
+	_ = c.nc.SetReadDeadline(deadline)
 	return true
 }
 
@@ -265,6 +315,9 @@ func (c *conn) serve() {
 		c.nc.Close()
 		s.mu.Lock()
 		delete(s.conns, c)
+		if s.peers[c.peer]--; s.peers[c.peer] <= 0 {
+			delete(s.peers, c.peer)
+		}
 		s.mu.Unlock()
 		s.metrics.connsOpen.Add(-1)
 		s.connWG.Done()
@@ -284,6 +337,7 @@ func (c *conn) serve() {
 		}
 	}
 	log.Info("mllp connection opened")
+	c.opened = time.Now()
 	r := hl7.NewMLLPReader(c.nc, s.cfg.MaxMessageSize)
 	for {
 		if !c.armRead() {
@@ -291,6 +345,7 @@ func (c *conn) serve() {
 			return
 		}
 		payload, err := r.ReadMessage()
+		c.frames = r.Frames()
 		if err != nil {
 			var he *hl7.Error
 			switch {
@@ -322,6 +377,10 @@ func (c *conn) serve() {
 				return
 			case c.stopping():
 				log.Info("mllp connection closed for shutdown", "frames", r.Frames())
+				return
+			case errors.Is(err, os.ErrDeadlineExceeded) && r.Frames() == 0:
+				s.metrics.firstFrameTimeouts.Add(1)
+				log.Info("mllp connection sent no frame in time; closing", "first_frame_timeout", s.cfg.FirstFrameTimeout)
 				return
 			case errors.Is(err, os.ErrDeadlineExceeded):
 				log.Info("mllp connection idle; closing", "frames", r.Frames(), "idle_timeout", s.cfg.IdleTimeout)

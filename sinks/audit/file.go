@@ -30,6 +30,10 @@ func OpenFile(path string, key *Key, opts Options) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: open log: %w", err)
 	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("audit: %s: %w", path, err)
+	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -40,12 +44,19 @@ func OpenFile(path string, key *Key, opts Options) (*Log, error) {
 		return nil, fmt.Errorf("audit: log file %s has permissions %04o; it must not be accessible to group/other (chmod 600)", path, perm)
 	}
 	b := &fileBackend{path: path, f: f}
-	sum, err := b.verify(context.Background(), key)
+	sum, err := b.verify(context.Background(), key, nil)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	return newLog(key, b, sum, opts), nil
+	l := newLog(key, b, sum, opts)
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if err := l.openAnchored(context.Background()); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return l, nil
 }
 
 func (b *fileBackend) readCheckpoint(key *Key) (*Checkpoint, error) {
@@ -59,7 +70,7 @@ func (b *fileBackend) readCheckpoint(key *Key) (*Checkpoint, error) {
 	return decodeCheckpoint(key, CheckpointPath(b.path), data)
 }
 
-func (b *fileBackend) verify(_ context.Context, key *Key) (Summary, error) {
+func (b *fileBackend) verify(_ context.Context, key *Key, m *macsAt) (Summary, error) {
 	cp, err := b.readCheckpoint(key)
 	if err != nil {
 		return Summary{}, err
@@ -79,7 +90,7 @@ func (b *fileBackend) verify(_ context.Context, key *Key) (Summary, error) {
 				Detail: "checkpoint missing for a non-empty log"}
 		}
 	}
-	v := &verifier{key: key, cp: cp}
+	v := &verifier{key: key, cp: cp, macs: m}
 	return v.run(newReaderIter(r, b.path))
 }
 

@@ -19,6 +19,9 @@ type Options struct {
 	Retention time.Duration
 	// Now is the clock (default time.Now); tests set it.
 	Now func() time.Time
+	// Anchor, when set, receives the signed head (Anchor, Close); opening a
+	// log that its anchors show was rolled back, truncated or replaced fails.
+	Anchor Anchor
 }
 
 // backend stores sealed lines durably, then the checkpoint.
@@ -26,7 +29,7 @@ type backend interface {
 	// write stores lines (each ending in '\n') holding seqs first..last, then cp.
 	write(ctx context.Context, lines []byte, first, last uint64, cp Checkpoint) error
 	// verify checks the whole stored log against its checkpoint.
-	verify(ctx context.Context, key *Key) (Summary, error)
+	verify(ctx context.Context, key *Key, m *macsAt) (Summary, error)
 	// scan calls fn with every stored line in order.
 	scan(ctx context.Context, fn func(line []byte) error) error
 	close() error
@@ -50,6 +53,9 @@ type Log struct {
 	seq    uint64
 	prev   string
 	closed bool
+	// anchored says anchoredSeq was written to opts.Anchor.
+	anchored    bool
+	anchoredSeq uint64
 }
 
 type pending struct {
@@ -160,7 +166,7 @@ func (l *Log) commit(ctx context.Context, group []*pending) error {
 func (l *Log) Verify(ctx context.Context) (Summary, error) {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
-	return l.b.verify(ctx, l.key)
+	return l.b.verify(ctx, l.key, nil)
 }
 
 // Show prints the records at or after since, one per line, for humans.
@@ -205,5 +211,14 @@ func (l *Log) Close() error {
 		return nil
 	}
 	l.closed = true
-	return l.b.close()
+	var aerr error
+	if l.opts.Anchor != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		aerr = l.anchorLocked(ctx)
+		cancel()
+	}
+	if err := l.b.close(); err != nil {
+		return err
+	}
+	return aerr
 }

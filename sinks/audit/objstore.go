@@ -66,11 +66,14 @@ func OpenStore(ctx context.Context, st store.Store, key *Key, opts Options) (*Lo
 		return store.PutOptions{RetainUntil: l.opts.Now().Add(l.opts.Retention).UTC(),
 			Metadata: map[string]string{"safeharbor-audit-kid": key.id}}
 	}
-	sum, err := b.verify(ctx, key)
+	sum, err := b.verify(ctx, key, nil)
 	if err != nil {
 		return nil, err
 	}
 	l.seq, l.prev = sum.LastSeq, sum.LastMAC
+	if err := l.openAnchored(ctx); err != nil {
+		return nil, err
+	}
 	return l, nil
 }
 
@@ -126,7 +129,7 @@ func (b *storeBackend) list(ctx context.Context) ([]string, error) {
 	return names, err
 }
 
-func (b *storeBackend) verify(ctx context.Context, key *Key) (Summary, error) {
+func (b *storeBackend) verify(ctx context.Context, key *Key, m *macsAt) (Summary, error) {
 	var cp *Checkpoint
 	data, err := b.st.Get(ctx, CheckpointObject)
 	switch {
@@ -148,7 +151,7 @@ func (b *storeBackend) verify(ctx context.Context, key *Key) (Summary, error) {
 	}
 	// Each object must hold exactly the seqs its name says.
 	seen := map[string][2]uint64{}
-	v := &verifier{key: key, cp: cp, onRecord: func(src string, seq uint64) {
+	v := &verifier{key: key, cp: cp, macs: m, onRecord: func(src string, seq uint64) {
 		r, ok := seen[src]
 		if !ok {
 			r[0] = seq

@@ -116,3 +116,51 @@ func TestMinIOObjectLock(t *testing.T) {
 	}
 	exerciseStore(t, st2)
 }
+
+// Anchors in a real object-lock bucket are retained in compliance mode: they
+// cannot be deleted, so a rolled-back log is detected even by whoever owns the
+// log's files.
+func TestMinIOAnchorWORM(t *testing.T) {
+	s := miniotest.Shared(t)
+	bucket := s.NewBucket(t, true)
+	st, err := store.NewS3(store.S3Config{Endpoint: s.Endpoint, Bucket: bucket, AccessKey: s.AccessKey,
+		SecretKey: s.SecretKey, CAFile: s.CAFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &StoreAnchor{Store: st, Retention: time.Hour, RequireLock: true}
+	key := testKey(t, 26)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.jsonl")
+	appendN(t, path, key, a, 1, 2)
+	backup := filepath.Join(dir, "old")
+	copyFile(t, path, backup)
+	copyFile(t, CheckpointPath(path), backup+".head")
+	appendN(t, path, key, a, 3, 2)
+	ents, err := a.List(ctx)
+	if err != nil || len(ents) < 2 {
+		t.Fatalf("anchors %d %v", len(ents), err)
+	}
+	for _, e := range ents {
+		mode, until, err := s.Client(t).GetObjectRetention(ctx, bucket, e.Name, "")
+		if err != nil || mode == nil || *mode != minio.Compliance || until == nil || until.Before(time.Now().Add(50*time.Minute)) {
+			t.Fatalf("retention of %s: %v %v %v", e.Name, mode, until, err)
+		}
+		if err := st.Delete(ctx, e.Name); err == nil {
+			t.Fatalf("deleted anchor %s", e.Name)
+		}
+	}
+	copyFile(t, backup, path)
+	copyFile(t, backup+".head", CheckpointPath(path))
+	_, _, err = VerifyFile(ctx, path, key, a)
+	wantKind(t, err, KindRolledBack)
+	// A bucket without object lock is refused for anchors that require it.
+	plain, err := store.NewS3(store.S3Config{Endpoint: s.Endpoint, Bucket: s.NewBucket(t, false), AccessKey: s.AccessKey,
+		SecretKey: s.SecretKey, CAFile: s.CAFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&StoreAnchor{Store: plain, RequireLock: true}).Put(ctx, key.signCheckpoint(0, "")); err == nil {
+		t.Fatal("anchor written to a bucket without object lock")
+	}
+}

@@ -197,6 +197,8 @@ type verifier struct {
 	key      *Key
 	cp       *Checkpoint
 	onRecord func(src string, seq uint64)
+	// macs, when set, collects the MACs of anchored seqs.
+	macs *macsAt
 }
 
 func (v *verifier) run(it lineIter) (Summary, error) {
@@ -269,6 +271,7 @@ func (v *verifier) run(it lineIter) (Summary, error) {
 		if v.cp != nil && seq == v.cp.Seq {
 			cpMAC = pr.rec.MAC
 		}
+		v.macs.observe(seq, pr.rec.MAC)
 		prevMAC = pr.rec.MAC
 		sum.Records++
 		sum.LastSeq = seq

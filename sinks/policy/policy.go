@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -18,10 +19,16 @@ const (
 	ActionErase      = "erase"
 	ActionPurge      = "purge"
 	ActionRotate     = "rotate"
+	// ActionStore is the pipeline writing originals and bad records to the vault.
+	ActionStore = "store"
+	// ActionAuditRead is reading the audit trail (safeharbor audit show).
+	ActionAuditRead = "audit-read"
+	// ActionDLQRead is reading bad records kept in the vault's DLQ (safeharbor vault dlq).
+	ActionDLQRead = "dlq-read"
 )
 
 // Actions lists every governed action.
-var Actions = []string{ActionReidentify, ActionErase, ActionPurge, ActionRotate}
+var Actions = []string{ActionReidentify, ActionErase, ActionPurge, ActionRotate, ActionStore, ActionAuditRead, ActionDLQRead}
 
 // MaxFileSize bounds a policy file.
 const MaxFileSize = 1 << 20
@@ -53,6 +60,8 @@ type Policy struct {
 	member map[string][]string        // user -> groups (sorted)
 	allow  map[string]map[string]bool // action -> user or group names
 	emerg  map[string]map[string]bool
+	// emergExpires, when not zero, is when every emergency rule stops applying.
+	emergExpires time.Time
 }
 
 // Decision is the outcome of Check. Callers audit every decision, allowed or
@@ -74,6 +83,11 @@ type Decision struct {
 // Check decides whether user may perform action. emergency says the user
 // invoked break-glass access. Anything not explicitly allowed is denied.
 func (p *Policy) Check(user, action string, emergency bool) Decision {
+	return p.CheckAt(user, action, emergency, time.Now())
+}
+
+// CheckAt is Check at time now (emergency rules expire at emergency_expires).
+func (p *Policy) CheckAt(user, action string, emergency bool, now time.Time) Decision {
 	d := Decision{User: user, Action: action}
 	if p == nil {
 		d.Reason = "no policy loaded: default deny"
@@ -96,6 +110,10 @@ func (p *Policy) Check(user, action string, emergency bool) Decision {
 		return d
 	}
 	if emergency {
+		if via := p.match(p.emerg[action], user); via != "" && !p.emergExpires.IsZero() && !now.Before(p.emergExpires) {
+			d.Reason = fmt.Sprintf("%s may not %s: the emergency rules expired at %s", user, action, p.emergExpires.Format(time.RFC3339))
+			return d
+		}
 		if via := p.match(p.emerg[action], user); via != "" {
 			d.Allowed, d.Emergency, d.Alert, d.Via = true, true, true, via
 			d.Reason = fmt.Sprintf("EMERGENCY: %s allowed to %s via break-glass rule %s; raise an alert and review", user, action, via)
@@ -170,6 +188,7 @@ var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 //	  rotate: [svc-pipeline]
 //	emergency:             # break-glass: action -> users or groups
 //	  reidentify: [oncall]
+//	emergency_expires: 2027-01-01T00:00:00Z  # optional: break-glass rules stop applying then
 //
 // Unknown keys, duplicate keys, unknown actions, undeclared names and
 // aliases are errors with line:column.
@@ -259,10 +278,10 @@ func (ps *parser) top(root *yaml.Node) (*Policy, error) {
 	byKey := map[string][2]*yaml.Node{}
 	for _, kv := range pairs {
 		switch kv[0].Value {
-		case "version", "users", "groups", "allow", "emergency":
+		case "version", "users", "groups", "allow", "emergency", "emergency_expires":
 			byKey[kv[0].Value] = kv
 		default:
-			return nil, ps.errf(kv[0], "unknown key %q (want version, users, groups, allow, emergency)", kv[0].Value)
+			return nil, ps.errf(kv[0], "unknown key %q (want version, users, groups, allow, emergency, emergency_expires)", kv[0].Value)
 		}
 	}
 	v, ok := byKey["version"]
@@ -271,6 +290,13 @@ func (ps *parser) top(root *yaml.Node) (*Policy, error) {
 	}
 	if v[1].Kind != yaml.ScalarNode || v[1].Value != "1" {
 		return nil, ps.errf(v[1], "version must be 1")
+	}
+	if e, ok := byKey["emergency_expires"]; ok {
+		t, err := time.Parse(time.RFC3339, e[1].Value)
+		if e[1].Kind != yaml.ScalarNode || err != nil {
+			return nil, ps.errf(e[1], "emergency_expires must be an RFC 3339 time such as 2027-01-01T00:00:00Z")
+		}
+		p.emergExpires = t
 	}
 	u, ok := byKey["users"]
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const good = `version: 1
@@ -161,4 +162,23 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Break-glass rules stop applying at emergency_expires; normal rules do not.
+func TestEmergencyExpires(t *testing.T) {
+	p := mustParse(t, good+"emergency_expires: 2026-06-01T00:00:00Z\n")
+	before := time.Date(2026, 5, 31, 23, 0, 0, 0, time.UTC)
+	after := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	if d := p.CheckAt("bob", ActionReidentify, true, before); !d.Allowed || !d.Emergency {
+		t.Fatalf("before expiry: %+v", d)
+	}
+	if d := p.CheckAt("bob", ActionReidentify, true, after); d.Allowed || !strings.Contains(d.Reason, "expired") {
+		t.Fatalf("after expiry: %+v", d)
+	}
+	if d := p.CheckAt("alice", ActionReidentify, false, after); !d.Allowed {
+		t.Fatalf("normal rule after expiry: %+v", d)
+	}
+	if _, err := Parse("x", []byte(good+"emergency_expires: soon\n")); err == nil || !strings.Contains(err.Error(), "RFC 3339") {
+		t.Fatalf("bad expiry: %v", err)
+	}
 }

@@ -140,6 +140,10 @@ func runOnce(bin string, n int, rulesFile string, csv *strings.Builder) (string,
 	if err := os.WriteFile(filepath.Join(dir, "var/vault.keyring"), []byte("bench:"+base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
 		return "", err
 	}
+	rand.Read(key) // the audit key of run's local audit trail (every vault write is audited)
+	if err := os.WriteFile(filepath.Join(dir, "var/audit.key"), []byte(hex.EncodeToString(key)), 0o600); err != nil {
+		return "", err
+	}
 	mport := freePort()
 	cmd := exec.Command("/usr/bin/time", "-v", bin, "run", "-demo", strconv.Itoa(n), "-demo-poison", "0")
 	cmd.Dir = dir

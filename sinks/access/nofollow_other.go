@@ -1,0 +1,6 @@
+//go:build !unix
+
+package access
+
+// noFollow is not available on this platform.
+const noFollow = 0

@@ -1,0 +1,8 @@
+//go:build unix
+
+package access
+
+import "syscall"
+
+// noFollow makes OpenFile refuse a symbolic link as the last path element.
+const noFollow = syscall.O_NOFOLLOW
