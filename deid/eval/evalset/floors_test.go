@@ -79,7 +79,7 @@ func TestHeldoutFloors(t *testing.T) {
 	for _, f := range readFloors(t) {
 		if f.cat == "retention" {
 			if r.NonPHIRetention == nil || *r.NonPHIRetention < f.recall {
-				t.Errorf("non-PHI retention %v below floor %.3f", r.NonPHIRetention, f.recall)
+				t.Errorf("non-PHI retention %s below floor %.3f", fmtp(r.NonPHIRetention), f.recall)
 			}
 			continue
 		}
