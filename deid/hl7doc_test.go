@@ -6,7 +6,6 @@ import (
 	"testing"
 )
 
-
 var hl7DocPath = filepath.Join("..", "docs", "deid-hl7.md")
 
 // TestHL7DocTable: docs/deid-hl7.md is the field table, as generated (run
