@@ -55,6 +55,21 @@ var genericCodeKeys = map[string]bool{
 	"relation": true, "method": true, "mode": true, "kind": true, "url": false,
 }
 
+// contactKeys are member names of unknown types that hold a contact point
+// (fail closed: its value is removed whatever its shape).
+var contactKeys = []string{"telecom", "phone", "fax", "email", "mobile", "pager", "contactpoint"}
+
+// contactKey reports whether a member name suggests a contact point.
+func contactKey(k string) bool {
+	lk := strings.ToLower(k)
+	for _, c := range contactKeys {
+		if strings.Contains(lk, c) {
+			return true
+		}
+	}
+	return false
+}
+
 // idKey reports whether a member name suggests an identifier.
 func idKey(k string) bool {
 	l := strings.ToLower(k)
@@ -132,6 +147,8 @@ func (w *fhirWork) genObject(o *fhir.Value, key string, resource bool) bool {
 	if idKey(key) && has("value") && !has("code") {
 		w.identifier(o) // the value of an identifier-named object
 		handled = "value"
+	} else if contactKey(key) && has("value") {
+		w.telecom(o) // a contact point by its member name, whatever its value's shape
 	} else if sys := o.Get("system"); sys != nil && o.Get("value") != nil {
 		switch sys.Str() {
 		case "phone", "fax", "email", "url", "sms", "pager", "other":
@@ -217,6 +234,12 @@ func (w *fhirWork) genString(v *fhir.Value, key string) bool {
 		}
 		w.harvest(text.URL, s)
 		w.rep.Add(text.URL, Removed, 1)
+		w.removed = true
+		return true
+	}
+	if contactKey(lk) {
+		w.harvest(text.Phone, s)
+		w.rep.Add(text.Phone, Removed, 1)
 		w.removed = true
 		return true
 	}
