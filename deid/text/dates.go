@@ -265,7 +265,10 @@ func (sc *scanner) ratioBefore(i int) bool {
 	for k >= 0 && (sc.src[k] == ' ' || sc.src[k] == ':' || sc.src[k] == '=') {
 		k--
 	}
-	if k < 0 || !isTok[sc.src[k]] {
+	if k < 0 || !isTok[sc.src[k]] || k < sc.lastRep {
+		// nothing before, or the token before was itself replaced: its
+		// placeholder makes no ratio, so neither may the original
+		// (scrubbing stays idempotent)
 		return false
 	}
 	ts := sc.tokStart(k + 1)
