@@ -272,6 +272,11 @@ func (sc *scanner) ratioBefore(i int) bool {
 		return false
 	}
 	ts := sc.tokStart(k + 1)
+	if ts < sc.lastRep {
+		// only the token's tail after a replacement inside it ("94F",
+		// whose "94" became "[AGE]") is seen again in the scrubbed text
+		ts = sc.lastRep
+	}
 	t := sc.src[ts : k+1]
 	if hasDigit(t) {
 		return true
