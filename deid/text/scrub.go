@@ -279,8 +279,10 @@ func (sc *scanner) run() {
 				sc.addrLines--
 			}
 		case '\'':
-			// an apostrophe year: "CABG '98"
-			if (i == 0 || !isTok[src[i-1]]) && sc.digEnd(i+1) == i+3 && !isTok[sc.at(i+3)] && sc.at(i+3) != '\'' {
+			// an apostrophe year: "CABG '98"; not right after a
+			// replacement or tag, whose last byte differs between the
+			// text and its scrubbed form ("2019-06-14'92" / "[DATE]'92")
+			if (i == 0 || !isTok[src[i-1]]) && i != sc.lastRep && sc.digEnd(i+1) == i+3 && !isTok[sc.at(i+3)] && sc.at(i+3) != '\'' {
 				if sc.rep(i, i+3, Date, false) {
 					i += 3
 					continue
