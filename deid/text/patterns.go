@@ -463,7 +463,11 @@ func (sc *scanner) email(i int) int {
 		return -1
 	}
 	k++
-	labels, end, lastAlpha := 0, -1, true
+	// end: after the last label that can end the domain (an alphabetic
+	// top-level label of 2+ letters, after at least one other label), so a
+	// number glued on by a dot ("a@x.org.3/14") is left out, not the whole
+	// address missed
+	labels, end := 0, -1
 	for k < len(src) {
 		s := k
 		alpha := true
@@ -477,15 +481,14 @@ func (sc *scanner) email(i int) int {
 			break
 		}
 		labels++
-		end, lastAlpha = k, alpha && k-s >= 2
+		if labels >= 2 && alpha && k-s >= 2 {
+			end = k
+		}
 		if sc.at(k) == '.' && isAlpha[sc.at(k+1)] || sc.at(k) == '.' && isDig[sc.at(k+1)] {
 			k++
 			continue
 		}
 		break
-	}
-	if labels < 2 || !lastAlpha {
-		return -1
 	}
 	return end
 }
