@@ -440,6 +440,12 @@ func (sc *scanner) idSpan(i int) int {
 	if sc.at(e) == '.' && isDig[sc.at(e+1)] {
 		return -1
 	}
+	if c := sc.at(e); (c == '-' || c == '/' || c == '.') && sc.at(e+1) == '[' {
+		// joined to a tag: the first pass saw a token there and did not
+		// take this run ("0199/SMITH.12" vs "0199/[NAME].12", "45/AB.10.0.0.1"
+		// vs "45/AB.[IP]"), so neither does this one
+		return -1
+	}
 	nd := 0
 	for _, c := range sc.src[i:e] {
 		if isDig[c] {
