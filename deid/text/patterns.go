@@ -129,7 +129,9 @@ func (sc *scanner) ipv4(i int) int {
 		}
 		k = e
 	}
-	if sc.at(k) == '.' && isDig[sc.at(k+1)] {
+	if sc.at(k) == '.' && (isDig[sc.at(k+1)] || sc.at(k+1) == '[') {
+		// a fifth number, or a tag that replaced one ("1.2.3.4.[IP]"
+		// from "1.2.3.4.5:fe80::1"): not an address in either pass
 		return -1
 	}
 	return k
@@ -483,7 +485,9 @@ func (sc *scanner) email(i int) int {
 			}
 			k++
 		}
-		if k == s || src[k-1] == '-' {
+		if k == s || src[k-1] == '-' || (k < len(src) && isTok[src[k]]) {
+			// empty, ends in "-", or runs on into non-ASCII letters
+			// ("x.org.José"): not a label
 			break
 		}
 		labels++
