@@ -238,7 +238,9 @@ func (sc *scanner) monthFirst(i, j int) int {
 			return ye
 		}
 	}
-	if c := sc.at(e); (c == '/' || c == '-' || c == '.' || c == ':') && isDig[sc.at(e+1)] {
+	// a number joined on, or a tag that replaced one ("June 1/[EMAIL]"
+	// from "June 1/2a@x.org"): not a date in either pass
+	if c := sc.at(e); (c == '/' || c == '-' || c == '.' || c == ':') && (isDig[sc.at(e+1)] || sc.at(e+1) == '[') {
 		return -1
 	}
 	return e
