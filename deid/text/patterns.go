@@ -160,6 +160,11 @@ func (sc *scanner) ipv6(i int) int {
 		if k-s > 4 {
 			return -1
 		}
+		if k == s && sc.at(k) == '[' {
+			// a tag where a group would be may have replaced one too long
+			// ("fe80::100000000" vs "fe80::[ID]"): refused as that was
+			return -1
+		}
 		if k == s {
 			break
 		}
